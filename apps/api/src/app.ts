@@ -1,0 +1,38 @@
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { ApiKeyRepository } from '@mnemo/auth';
+import type { Config, Logger } from '@mnemo/core';
+import type { IngestQueue } from '@mnemo/queue';
+import type { MemoryStore } from '@mnemo/store';
+import { authenticate } from './middleware/authenticate';
+import { errorHandler, notFound } from './middleware/error-handler';
+import { requestLog } from './middleware/request-log';
+import { healthRouter } from './routes/health';
+import { jobsRouter } from './routes/jobs';
+import { memoriesRouter } from './routes/memories';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  keys: ApiKeyRepository;
+  ingest: IngestQueue;
+  store: MemoryStore;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(requestLog(deps.logger));
+  app.use(healthRouter(deps));
+
+  const jsonBody = express.json({ limit: deps.config.MNEMO_MAX_BODY_BYTES, strict: true });
+  app.use('/v1', authenticate(deps.keys));
+  app.use(memoriesRouter({ ingest: deps.ingest, syncWaitMs: deps.config.MNEMO_SYNC_WAIT_MS, jsonBody }));
+  app.use(jobsRouter(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import { ApiKeyRepository } from '@mnemo/auth';
+import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
+import { createEmbedder } from '@mnemo/pipeline';
+import { createRedis, IngestQueue, waitForRedis } from '@mnemo/queue';
+import { openMemoryStore } from '@mnemo/store';
+import { createApp } from './app';
+
+/** API process: authenticates, validates, enqueues and answers. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'api' });
+  const resources: Closeable[] = [];
+  onShutdown(logger, config.MNEMO_SHUTDOWN_TIMEOUT_MS, () => resources);
+
+  const redis = createRedis(config.REDIS_URL, 'command', 'mnemo-api');
+  const blocking = createRedis(config.REDIS_URL, 'blocking', 'mnemo-api-events');
+  // Errors are reported where a request needs Redis; these keep ioredis from printing every reconnect.
+  redis.on('error', () => undefined);
+  blocking.on('error', () => undefined);
+  resources.push({ name: 'redis', close: async () => void (redis.disconnect(), blocking.disconnect()) });
+  await waitForRedis(redis, config.REDIS_URL, 10_000);
+
+  const store = await openMemoryStore(config, createEmbedder(config).dimension);
+  resources.push({ name: 'store', close: () => store.close() });
+  const ingest = new IngestQueue(config, redis, blocking);
+  resources.push({ name: 'ingest queue', close: () => ingest.close() });
+  const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
+
+  const app = createApp({ config, logger, redis, keys, ingest, store });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  resources.push({
+    name: 'http server',
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  });
+  logger.info('api listening', { url: `http://${config.HOST}:${config.PORT}`, store: store.kind });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

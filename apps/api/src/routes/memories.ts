@@ -1,0 +1,67 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { formatSeconds, MnemoError, storeMemoriesRequestSchema, type IngestJobResult } from '@mnemo/core';
+import type { IngestQueue } from '@mnemo/queue';
+import { actingUser, principalOf } from '../middleware/authenticate';
+import { parseOrThrow, requireJson } from '../middleware/validate';
+
+const idempotencyKeySchema = z.string().trim().min(1).max(255).optional();
+
+export interface MemoriesRouteDeps {
+  ingest: IngestQueue;
+  syncWaitMs: number;
+  jsonBody: ReturnType<typeof import('express').json>;
+}
+
+/** MemSync's store-memories answer. */
+function completedBody(jobId: string, result: IngestJobResult) {
+  return {
+    success: true,
+    memories_created: result.memories_created,
+    processing_time: formatSeconds(result.processing_ms),
+    categories_detected: result.categories_detected,
+    memories: result.memories,
+    job_id: jobId,
+  };
+}
+
+function acceptedBody(jobId: string, status: string) {
+  return { success: true, job_id: jobId, status, status_url: `/v1/jobs/${encodeURIComponent(jobId)}` };
+}
+
+export function memoriesRouter({ ingest, syncWaitMs, jsonBody }: MemoriesRouteDeps): Router {
+  const router = Router();
+
+  router.post('/v1/memories', requireJson, jsonBody, async (req, res) => {
+    const principal = principalOf(res.locals);
+    const body = parseOrThrow(storeMemoriesRequestSchema, req.body);
+    const idempotencyKey = parseOrThrow(idempotencyKeySchema, req.get('idempotency-key'), 'Idempotency-Key header');
+    const userId = actingUser(principal, body.user_id);
+    const { user_id: _ignored, ...conversation } = body;
+
+    const job = await ingest.enqueue(userId, conversation, idempotencyKey);
+    const jobId = job.id!;
+    const wantsAsync = req.query.async === 'true' || /\brespond-async\b/i.test(req.get('prefer') ?? '');
+
+    const accepted = async (status?: string) => {
+      if (wantsAsync) res.setHeader('Preference-Applied', 'respond-async');
+      res
+        .status(202)
+        .location(`/v1/jobs/${encodeURIComponent(jobId)}`)
+        .json(acceptedBody(jobId, status ?? (await job.getState())));
+    };
+    if (wantsAsync) return accepted();
+
+    const outcome = await ingest.waitFor(job, syncWaitMs);
+    switch (outcome.kind) {
+      case 'completed':
+        return res.status(200).json(completedBody(jobId, outcome.result));
+      case 'failed':
+        throw new MnemoError(outcome.error.code, outcome.error.message, { job_id: jobId });
+      case 'timeout':
+        return accepted();
+    }
+  });
+
+  return router;
+}

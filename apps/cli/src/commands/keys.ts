@@ -1,0 +1,65 @@
+import { Command, Option } from 'commander';
+import { ApiKeyRepository } from '@mnemo/auth';
+import { KEY_ROLES, loadConfig, type KeyRole } from '@mnemo/core';
+import { createRedis, waitForRedis } from '@mnemo/queue';
+
+/** Runs fn with a key repository on the configured Redis, then disconnects. */
+async function withKeys<T>(fn: (keys: ApiKeyRepository) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const redis = createRedis(config.REDIS_URL, 'command', 'mnemo-cli');
+  redis.on('error', () => undefined);
+  try {
+    await waitForRedis(redis, config.REDIS_URL, 5_000);
+    return await fn(new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function keysCommand(): Command {
+  const keys = new Command('keys').description('create, list and revoke API keys (talks to Redis directly)');
+
+  keys
+    .command('create')
+    .description('create a key and print it once')
+    .requiredOption('--user <id>', 'the user the key belongs to')
+    .addOption(new Option('--role <role>', 'user: acts for its user; service: may name user_id; admin').choices(KEY_ROLES).default('user'))
+    .option('--label <text>', 'a note to recognise the key by', '')
+    .option('--json', 'print JSON')
+    .action(async (opts: { user: string; role: KeyRole; label: string; json?: boolean }) => {
+      const { key, stored } = await withKeys((repo) => repo.create(opts.user, opts.role, opts.label));
+      if (opts.json) {
+        console.log(JSON.stringify({ key, ...stored }));
+        return;
+      }
+      console.log(key);
+      console.error(`key ${stored.key_id} for user "${stored.user_id}" (${stored.role}). Shown once: store it now.`);
+    });
+
+  keys
+    .command('list')
+    .description('list keys (ids only; keys are stored hashed)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withKeys((repo) => repo.list());
+      if (opts.json) return console.log(JSON.stringify(list, null, 2));
+      if (list.length === 0) return console.log('no keys');
+      console.table(list.map((k) => ({ ...k, revoked_at: k.revoked_at ?? '' })));
+    });
+
+  keys
+    .command('revoke')
+    .description('revoke a key by its id (from "keys list")')
+    .argument('<key_id>')
+    .action(async (keyId: string) => {
+      const revoked = await withKeys((repo) => repo.revoke(keyId));
+      if (!revoked) {
+        console.error(`no key with id ${keyId}`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`revoked ${keyId}`);
+    });
+
+  return keys;
+}

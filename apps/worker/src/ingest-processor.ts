@@ -1,0 +1,91 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import {
+  isMnemoError,
+  type Category,
+  type IngestJobData,
+  type IngestJobResult,
+  type IngestProgress,
+  type Logger,
+} from '@mnemo/core';
+import { runStages, StageAborted, StageFailed, type Checkpoint, type Stage } from '@mnemo/pipeline';
+import { encodeFailure, INGEST_QUEUE } from '@mnemo/queue';
+
+export interface ProcessorDeps {
+  stages: Stage[];
+  logger: Logger;
+  /** Aborted when the worker is shutting down: running jobs stop at the next stage boundary. */
+  shutdownSignal: AbortSignal;
+  stageDelayMs: number;
+}
+
+/** Runs the pipeline for one ingest job; BullMQ concerns (progress, checkpoint, retry) stay here. */
+export function createIngestProcessor(deps: ProcessorDeps) {
+  return async (job: Job<IngestJobData, IngestJobResult>, token?: string): Promise<IngestJobResult> => {
+    const parsed = INGEST_QUEUE.schema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(encodeFailure('VALIDATION_ERROR', `invalid job payload: ${parsed.error.message}`));
+    }
+    const data = parsed.data;
+    const log = deps.logger.child({ job_id: job.id, user_id: data.user_id });
+    const input = {
+      userId: data.user_id,
+      jobId: job.id ?? 'unknown',
+      conversation: data.conversation,
+      receivedAt: data.received_at,
+    };
+    log.info('processing', { attempt: job.attemptsMade + 1, messages: data.conversation.messages.length });
+    try {
+      const run = await runStages(deps.stages, input, data.checkpoint as Checkpoint | undefined, {
+        signal: deps.shutdownSignal,
+        stageDelayMs: deps.stageDelayMs,
+        onStage: async (stage, stageMs) => {
+          log.debug('stage started', { stage });
+          await job.updateProgress({ stage, stage_ms: stageMs } satisfies IngestProgress);
+        },
+        onCheckpoint: async (checkpoint) => {
+          await job.updateData({ ...data, checkpoint: checkpoint as unknown as Record<string, unknown> });
+        },
+      });
+      const { created, touched } = run.outputs.store;
+      const categories = new Set<Category>([...created, ...touched].flatMap((m) => m.categories));
+      const result: IngestJobResult = {
+        memories_created: created.length,
+        memories_touched: touched.length,
+        categories_detected: [...categories],
+        memories: created.map(({ id, memory, categories: cats, type, created_at }) => ({
+          id,
+          memory,
+          categories: cats,
+          type,
+          created_at,
+        })),
+        processing_ms: Math.round(Object.values(run.stage_ms).reduce((a, b) => a + b, 0)),
+        stage_ms: run.stage_ms,
+        resumed_stages: run.resumed,
+      };
+      await job.updateProgress({ stage: 'done', stage_ms: run.stage_ms } satisfies IngestProgress);
+      log.info('stored', {
+        created: result.memories_created,
+        touched: result.memories_touched,
+        processing_ms: result.processing_ms,
+        resumed_stages: run.resumed,
+      });
+      return result;
+    } catch (err) {
+      if (err instanceof StageAborted) {
+        // Hand the job back: it waits for the next worker, checkpoint intact, attempt not spent.
+        log.info('handing job back for shutdown', { next_stage: err.nextStage });
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      const stage = err instanceof StageFailed ? err.stage : 'unknown';
+      const cause = err instanceof StageFailed ? err.cause : err;
+      const reason = `${stage} stage failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+      // A domain error (invalid model output, bad data) will fail the same way again: do not retry it.
+      const final = isMnemoError(cause);
+      log.error('stage failed', { stage, reason, will_retry: !final && job.attemptsMade + 1 < (job.opts.attempts ?? 1) });
+      const code = isMnemoError(cause) ? cause.code : 'PROCESSING_ERROR';
+      throw final ? new UnrecoverableError(encodeFailure(code, reason)) : new Error(encodeFailure(code, reason));
+    }
+  };
+}

@@ -1,0 +1,63 @@
+import { Worker } from 'bullmq';
+import { createLogger, loadConfig, onShutdown, type Closeable, type IngestJobData, type IngestJobResult } from '@mnemo/core';
+import { createEmbedder, createExtraction, ingestStages } from '@mnemo/pipeline';
+import { createRedis, INGEST_QUEUE, waitForRedis } from '@mnemo/queue';
+import { openMemoryStore } from '@mnemo/store';
+import { createIngestProcessor } from './ingest-processor';
+
+/** Worker process: consumes the ingest queue and runs the pipeline. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'worker' });
+  const resources: Closeable[] = [];
+  onShutdown(logger, config.MNEMO_SHUTDOWN_TIMEOUT_MS, () => resources);
+
+  const connection = createRedis(config.REDIS_URL, 'blocking', 'mnemo-worker');
+  resources.push({ name: 'redis', close: async () => void connection.disconnect() });
+  await waitForRedis(connection, config.REDIS_URL, 10_000);
+
+  const embedder = createEmbedder(config);
+  const store = await openMemoryStore(config, embedder.dimension);
+  resources.push({ name: 'store', close: () => store.close() });
+
+  const handBack = new AbortController();
+  const processor = createIngestProcessor({
+    stages: ingestStages({ ...createExtraction(config), embedder, store, chunkChars: config.MNEMO_CHUNK_CHARS }),
+    logger,
+    shutdownSignal: handBack.signal,
+    stageDelayMs: config.MNEMO_FAULT_STAGE_DELAY_MS,
+  });
+  const worker = new Worker<IngestJobData, IngestJobResult>(INGEST_QUEUE.name, processor, {
+    connection,
+    prefix: config.MNEMO_QUEUE_PREFIX,
+    concurrency: config.MNEMO_WORKER_CONCURRENCY,
+  });
+  worker.on('error', (err) => logger.error('worker error', { error: err.message }));
+  worker.on('failed', (job, err) =>
+    logger.warn('job attempt failed', { job_id: job?.id, user_id: job?.data.user_id, error: err.message }),
+  );
+  resources.push({
+    name: 'worker',
+    close: async () => {
+      // Let running jobs finish for half the bound, then make them hand back at their next stage.
+      const timer = setTimeout(() => handBack.abort(), config.MNEMO_SHUTDOWN_TIMEOUT_MS / 2);
+      try {
+        await worker.close();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+  await worker.waitUntilReady();
+  logger.info('worker ready', {
+    queue: `${config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}`,
+    concurrency: config.MNEMO_WORKER_CONCURRENCY,
+    store: store.kind,
+    embedder: embedder.name,
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

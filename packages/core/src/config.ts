@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * Every setting mnemo reads from the environment, parsed once. Names here
+ * are a contract with outside scripts (README, docker-compose, CI).
+ */
+const intFrom = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+const ROLES = ['user', 'service', 'admin'] as const;
+export type KeyRole = (typeof ROLES)[number];
+export const KEY_ROLES = ROLES;
+
+export interface BootstrapKey {
+  key: string;
+  userId: string;
+  role: KeyRole;
+}
+
+const bootstrapKeys = z
+  .string()
+  .optional()
+  .transform((raw, ctx): BootstrapKey[] => {
+    if (!raw || raw.trim() === '') return [];
+    const keys: BootstrapKey[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [key, userId, role = 'user', ...rest] = entry.split(':');
+      if (!key || !userId || rest.length > 0 || !(ROLES as readonly string[]).includes(role)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry "${entry.replace(/^[^:]*/, '***')}" must be key:user_id[:user|service|admin]`,
+        });
+        return z.NEVER;
+      }
+      keys.push({ key, userId, role: role as KeyRole });
+    }
+    return keys;
+  });
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  /** json in production (one object a line), pretty elsewhere. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+
+  PORT: intFrom(8080).pipe(z.number().max(65535)),
+  HOST: z.string().default('0.0.0.0'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  MNEMO_DATA_DIR: z.string().min(1).default('./data'),
+  MNEMO_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - and {} only')
+    .default('mnemo'),
+  MNEMO_API_KEYS: bootstrapKeys,
+
+  /** How long POST /v1/memories waits for its job before answering 202. */
+  MNEMO_SYNC_WAIT_MS: intFrom(25_000),
+  /** Largest request body accepted, in bytes. */
+  MNEMO_MAX_BODY_BYTES: intFrom(1_048_576, 1024),
+
+  MNEMO_WORKER_CONCURRENCY: intFrom(4, 1),
+  MNEMO_JOB_ATTEMPTS: intFrom(5, 1),
+  /** First retry delay; doubles each attempt, with jitter. */
+  MNEMO_JOB_BACKOFF_MS: intFrom(1_000),
+  MNEMO_KEEP_COMPLETED_SECONDS: intFrom(24 * 3600),
+  MNEMO_KEEP_COMPLETED_COUNT: intFrom(10_000),
+  MNEMO_KEEP_FAILED_SECONDS: intFrom(7 * 24 * 3600),
+  MNEMO_KEEP_FAILED_COUNT: intFrom(50_000),
+  /** Bound on a graceful shutdown; active jobs still running then are handed back to the queue. */
+  MNEMO_SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
+
+  MNEMO_STORE: z.enum(['sqlite']).default('sqlite'),
+  MNEMO_EXTRACTOR: z.enum(['offline']).default('offline'),
+  MNEMO_EMBEDDER: z.enum(['local']).default('local'),
+  /** Vector size of the local embedder. */
+  MNEMO_EMBEDDING_DIM: intFrom(256, 16).pipe(z.number().max(4096)),
+  /** Conversations longer than this many characters are split into chunks for extraction. */
+  MNEMO_CHUNK_CHARS: intFrom(12_000, 500),
+
+  /**
+   * Fault injection: sleep this long inside every pipeline stage. For tests
+   * and demos of retries and shutdown; leave at 0 in production.
+   */
+  MNEMO_FAULT_STAGE_DELAY_MS: intFrom(0),
+});
+
+export type Config = z.infer<typeof configSchema> & { LOG_FORMAT: 'json' | 'pretty' };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const value = env[name];
+      const shown = value === undefined || name === 'MNEMO_API_KEYS' ? '' : ` (got "${value}")`;
+      return `  ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  return { ...cfg, LOG_FORMAT: cfg.LOG_FORMAT ?? (cfg.NODE_ENV === 'production' ? 'json' : 'pretty') };
+}

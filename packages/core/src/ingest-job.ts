@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { CATEGORY_NAMES } from './categories';
+import { MEMORY_TYPES } from './memory-types';
+import { storeMemoriesRequestSchema } from './store-memories-request';
+
+/** The six pipeline stages, in order. Names appear in progress, timings and metrics. */
+export const STAGE_NAMES = ['analyze', 'extract', 'classify', 'categorize', 'embed', 'store'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+/** Payload of a job on the ingest queue. */
+export const ingestJobDataSchema = z.object({
+  user_id: z.string(),
+  conversation: storeMemoriesRequestSchema.omit({ user_id: true }),
+  /** When the API accepted the conversation (ISO-8601): the fallback reference time. */
+  received_at: z.string(),
+  /** Finished stage outputs; a retry resumes after the last one. Written by the worker. */
+  checkpoint: z.record(z.string(), z.unknown()).optional(),
+});
+export type IngestJobData = z.infer<typeof ingestJobDataSchema>;
+
+export const storedMemorySummarySchema = z.object({
+  id: z.string(),
+  memory: z.string(),
+  categories: z.array(z.enum(CATEGORY_NAMES)),
+  type: z.enum(MEMORY_TYPES),
+  created_at: z.string(),
+});
+
+/** What a finished ingest job returns. */
+export const ingestJobResultSchema = z.object({
+  memories_created: z.number().int(),
+  memories_touched: z.number().int(),
+  categories_detected: z.array(z.enum(CATEGORY_NAMES)),
+  memories: z.array(storedMemorySummarySchema),
+  processing_ms: z.number(),
+  stage_ms: z.partialRecord(z.enum(STAGE_NAMES), z.number()),
+  /** Stages an earlier attempt had finished, taken from the checkpoint instead of run again. */
+  resumed_stages: z.array(z.enum(STAGE_NAMES)),
+});
+export type IngestJobResult = z.infer<typeof ingestJobResultSchema>;
+
+/** Reported as job progress while the pipeline runs. */
+export interface IngestProgress {
+  stage: StageName | 'done';
+  stage_ms: Partial<Record<StageName, number>>;
+}

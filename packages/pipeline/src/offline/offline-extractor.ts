@@ -1,0 +1,103 @@
+import nlp from 'compromise';
+import { normaliseFact } from '@mnemo/core';
+import type { Analysis, ExtractedFact, FactExtractor, Turn } from '../types';
+import {
+  dependsOnContext,
+  hasContent,
+  isBareMood,
+  isMeta,
+  isPhatic,
+  isQuestion,
+  isRequest,
+  mentionsSelf,
+} from './clause-filter';
+import { answerAsStatement } from './short-answer';
+import { toThirdPerson } from './third-person';
+
+const DISCOURSE_PREFIX =
+  /^(so|well|oh|yeah|yes|no|actually|also|and|but|btw|by the way|anyway|anyways|honestly|basically|ok|okay|um|uh|hey|hi|hello|lol|haha|thanks|thank you|great|cool|awesome|nice|sure|right|alright|wow|fun fact|funnily enough|oh and|plus|p\.?s\.?)\b[,!.:;]*\s+/i;
+const HEDGE = /^i (think|guess|believe|suppose|feel like|would say)( that)?\s+(?=(i|i'm|i've|i'll|i'd|my|we)\b)/i;
+const CLAUSE_BREAK =
+  /\s*;\s*|,?\s+(?:and|but|so|because|while|though|although|plus)\s+(?=(?:i|i'm|i've|i'll|i'd|my|we|we're|our)\b)|,\s+(?=(?:i|i'm|i've|i'll|i'd|my)\b)/i;
+
+function stripPrefixes(sentence: string): string {
+  let text = sentence.trim();
+  for (let previous = ''; previous !== text; ) {
+    previous = text;
+    text = text.replace(DISCOURSE_PREFIX, '').replace(HEDGE, '').trim();
+  }
+  return text;
+}
+
+/** Splits "I'm 34 and I live in Denver" into its two statements, unless the second leans on the first. */
+function clausesOf(sentence: string): string[] {
+  const parts = sentence.split(CLAUSE_BREAK).map((p) => p?.trim()).filter((p): p is string => !!p);
+  const clauses: string[] = [];
+  let pending = '';
+  for (const part of parts) {
+    // "My wife and I are flying": a part with no verb belongs to the next one.
+    if (!nlp(part).has('#Verb')) {
+      pending = `${pending}${part} and `;
+      continue;
+    }
+    const clause = `${pending}${part}`;
+    pending = '';
+    if (clauses.length > 0 && dependsOnContext(clause)) clauses[clauses.length - 1] += ` and ${clause}`;
+    else clauses.push(clause);
+  }
+  if (pending) clauses.push(pending.replace(/ and $/, ''));
+  return clauses;
+}
+
+function isStatementAboutUser(clause: string): boolean {
+  if (clause.split(/\s+/).length < 2) return false;
+  if (isQuestion(clause) || isRequest(clause) || isPhatic(clause) || isMeta(clause)) return false;
+  if (!mentionsSelf(clause) || isBareMood(clause) || dependsOnContext(clause)) return false;
+  return hasContent(clause);
+}
+
+function polish(fact: string): string {
+  return fact
+    .replace(/^User is (\d{1,3})$/, 'User is $1 years old')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * Rule-based extraction with no network: first-person statements by the
+ * user become third-person facts; short answers borrow the assistant's question.
+ */
+export class OfflineExtractor implements FactExtractor {
+  async extract(analysis: Analysis): Promise<ExtractedFact[]> {
+    const facts = new Map<string, ExtractedFact>();
+    for (const turn of analysis.turns) {
+      if (turn.role !== 'user') continue;
+      for (const fact of this.factsOfTurn(turn)) {
+        const key = normaliseFact(fact.text);
+        const seen = facts.get(key);
+        if (seen) seen.messageIds = [...new Set([...seen.messageIds, ...fact.messageIds])];
+        else facts.set(key, fact);
+      }
+    }
+    return [...facts.values()];
+  }
+
+  private factsOfTurn(turn: Turn): ExtractedFact[] {
+    const facts: ExtractedFact[] = [];
+    const sentences = nlp(turn.content).sentences().out('array') as string[];
+    for (const sentence of sentences) {
+      for (const clause of clausesOf(stripPrefixes(sentence))) {
+        const cleaned = stripPrefixes(clause);
+        if (!isStatementAboutUser(cleaned)) continue;
+        facts.push({ text: polish(toThirdPerson(cleaned)), evidence: cleaned, messageIds: [turn.messageId] });
+      }
+    }
+    if (facts.length === 0 && turn.precedingQuestion) {
+      const statement = answerAsStatement(turn.precedingQuestion, turn.content);
+      if (statement && hasContent(statement) && !dependsOnContext(statement)) {
+        facts.push({ text: polish(toThirdPerson(statement)), evidence: statement, messageIds: [turn.messageId] });
+      }
+    }
+    return facts;
+  }
+}

@@ -1,0 +1,93 @@
+import nlp from 'compromise';
+
+/**
+ * Rewrites a first-person clause as a standalone third-person memory:
+ * "I just got promoted at Google" -> "User recently got promoted at Google".
+ * Uses compromise for contractions and verb conjugation.
+ */
+
+const MODALS = new Set(['will', 'would', 'can', 'could', 'should', 'might', 'must', 'may', 'shall']);
+const FIXED_VERBS: Record<string, string> = { am: 'is', was: 'was', have: 'has', do: 'does', are: 'is' };
+const SKIPPABLE_ADVERBS = new Set([
+  'just', 'really', 'also', 'still', 'usually', 'often', 'always', 'never', 'recently', 'currently', 'actually',
+  'finally', 'sometimes', 'mostly', 'generally', 'definitely', 'totally', 'absolutely', 'now', 'even', 'only',
+  'basically', 'literally', 'normally', 'rarely', 'already', 'mainly', 'honestly', 'seriously', 'typically',
+]);
+
+const presentCache = new Map<string, string>();
+
+function thirdPersonOf(verb: string): string {
+  const lower = verb.toLowerCase();
+  const fixed = FIXED_VERBS[lower];
+  if (fixed) return fixed;
+  let form = presentCache.get(lower);
+  if (form === undefined) {
+    const conjugated = nlp(`I ${lower}`).verbs().conjugate()[0] as { PresentTense?: string } | undefined;
+    form = conjugated?.PresentTense && conjugated.PresentTense.split(' ').length === 1 ? conjugated.PresentTense : lower;
+    presentCache.set(lower, form);
+  }
+  return form;
+}
+
+/** Tagged in the frame "I <word>", so "live" reads as a verb, not an adjective. */
+function isPresentVerb(word: string): boolean {
+  const term = nlp(`I ${word.toLowerCase()}`).terms().eq(1);
+  return term.has('#Verb') && !term.has('#PastTense') && !term.has('#Gerund') && !term.has('#Modal');
+}
+
+/** Expands contractions so "I'm" and "I'll" are plain words to rewrite. */
+export function expandContractions(text: string): string {
+  const doc = nlp(text);
+  doc.contractions().expand();
+  return doc.text();
+}
+
+export function toThirdPerson(clause: string): string {
+  let text = expandContractions(clause)
+    // "my wife and I" -> "User and their wife"
+    .replace(/\bmy ((?:\w+ ){0,2}\w+) and I\b/gi, 'User and their $1')
+    .replace(/\bI and my ((?:\w+ ){0,2}\w+)\b/gi, 'User and their $1');
+
+  const words = text.split(/(\s+)/);
+  let seenPossessive = false;
+  for (let i = 0; i < words.length; i++) {
+    const raw = words[i]!;
+    const match = /^([("'“]*)([A-Za-z]+)([^A-Za-z]*)$/.exec(raw);
+    if (!match) continue;
+    const [, lead, word, trail] = match as unknown as [string, string, string, string];
+    const lower = word.toLowerCase();
+    let replacement: string | null = null;
+    if (word === 'I' || lower === 'we') {
+      replacement = 'User';
+      rewriteVerbAfter(words, i + 2);
+    } else if (lower === 'my' || lower === 'our') {
+      replacement = seenPossessive ? 'their' : "User's";
+      seenPossessive = true;
+    } else if (lower === 'me' || lower === 'us') replacement = 'them';
+    else if (lower === 'myself' || lower === 'ourselves') replacement = 'themselves';
+    else if (lower === 'mine' || lower === 'ours') replacement = 'theirs';
+    if (replacement) words[i] = `${lead}${replacement}${trail}`;
+  }
+  text = words.join('');
+  text = text
+    .replace(/\bUser (just|only just)\b/g, 'User recently')
+    .replace(/\bUser and their (\w+(?: \w+)?) is\b/g, 'User and their $1 are')
+    .replace(/^\s*[,;:-]\s*/, '')
+    .replace(/[\s.!?,;:]+$/, '')
+    .trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Conjugates the verb following a first-person subject, skipping adverbs: "I (really) love" -> "loves". */
+function rewriteVerbAfter(words: string[], start: number): void {
+  for (let j = start; j < words.length; j += 2) {
+    const match = /^([A-Za-z]+)([^A-Za-z]*)$/.exec(words[j] ?? '');
+    if (!match) return;
+    const [, word, trail] = match as unknown as [string, string, string];
+    const lower = word.toLowerCase();
+    if (SKIPPABLE_ADVERBS.has(lower)) continue;
+    if (MODALS.has(lower)) return;
+    if (lower in FIXED_VERBS || isPresentVerb(lower)) words[j] = `${thirdPersonOf(lower)}${trail}`;
+    return;
+  }
+}

@@ -1,0 +1,67 @@
+import { STAGE_NAMES, type StageName } from '@mnemo/core';
+import type { MemoryStore } from '@mnemo/store';
+import { analyze } from './stages/analyze';
+import { embed } from './stages/embed';
+import { storeFacts } from './stages/store';
+import type {
+  Analysis,
+  CategorizedFact,
+  ClassifiedFact,
+  EmbeddedFact,
+  Embedder,
+  ExtractedFact,
+  FactCategorizer,
+  FactClassifier,
+  FactExtractor,
+  PipelineInput,
+  StoreOutcome,
+} from './types';
+
+/** Each stage's output, under the stage's name; what the runner checkpoints. */
+export interface StageOutputs {
+  analyze: Analysis;
+  extract: ExtractedFact[];
+  classify: ClassifiedFact[];
+  categorize: CategorizedFact[];
+  embed: EmbeddedFact[];
+  store: StoreOutcome;
+}
+
+export type StageContext = { input: PipelineInput } & Partial<StageOutputs>;
+
+export interface Stage<N extends StageName = StageName> {
+  name: N;
+  run(ctx: StageContext): Promise<StageOutputs[N]>;
+}
+
+export interface PipelineDeps {
+  extractor: FactExtractor;
+  classifier: FactClassifier;
+  categorizer: FactCategorizer;
+  embedder: Embedder;
+  store: MemoryStore;
+  chunkChars: number;
+  now?: () => Date;
+}
+
+function need<T>(value: T | undefined, stage: StageName): T {
+  if (value === undefined) throw new Error(`stage ${stage} ran before its input was produced`);
+  return value;
+}
+
+/** The six ingestion stages, in order. */
+export function ingestStages(deps: PipelineDeps): Stage[] {
+  const now = deps.now ?? (() => new Date());
+  const stages: { [N in StageName]: Stage<N> } = {
+    analyze: { name: 'analyze', run: async (ctx) => analyze(ctx.input, deps.chunkChars) },
+    extract: { name: 'extract', run: (ctx) => deps.extractor.extract(need(ctx.analyze, 'extract')) },
+    classify: {
+      name: 'classify',
+      run: (ctx) => deps.classifier.classify(need(ctx.extract, 'classify'), need(ctx.analyze, 'classify').referenceTime),
+    },
+    categorize: { name: 'categorize', run: (ctx) => deps.categorizer.categorize(need(ctx.classify, 'categorize')) },
+    embed: { name: 'embed', run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder) },
+    store: { name: 'store', run: (ctx) => storeFacts(ctx.input, need(ctx.embed, 'store'), deps.store, now()) },
+  };
+  return STAGE_NAMES.map((name) => stages[name] as Stage);
+}

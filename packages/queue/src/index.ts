@@ -1,0 +1,5 @@
+export * from './ingest-queue';
+export * from './job-error';
+export * from './queues';
+export * from './redis-connection';
+export * from './redis-errors';

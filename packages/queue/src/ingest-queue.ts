@@ -1,0 +1,107 @@
+import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  ingestJobId,
+  type Config,
+  type Conversation,
+  type ErrorBody,
+  type IngestJobData,
+  type IngestJobResult,
+  type IngestProgress,
+  type StageName,
+} from '@mnemo/core';
+import { decodeFailure } from './job-error';
+import { INGEST_QUEUE, ingestJobOptions } from './queues';
+
+export type IngestJob = Job<IngestJobData, IngestJobResult>;
+
+/** What GET /v1/jobs/:id shows. */
+export interface JobView {
+  job_id: string;
+  status: JobState | 'unknown';
+  stage: StageName | 'done' | null;
+  attempts: number;
+  max_attempts: number;
+  stage_ms: Partial<Record<StageName, number>>;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  result: IngestJobResult | null;
+  error: ErrorBody | null;
+}
+
+export type WaitOutcome =
+  | { kind: 'completed'; result: IngestJobResult }
+  | { kind: 'failed'; error: ErrorBody }
+  | { kind: 'timeout' };
+
+/** Producer side of the ingest queue, used by the API. */
+export class IngestQueue {
+  readonly queue: Queue<IngestJobData, IngestJobResult>;
+  private readonly events: QueueEvents;
+
+  constructor(config: Config, command: Redis, blocking: Redis) {
+    this.queue = new Queue(INGEST_QUEUE.name, {
+      connection: command,
+      prefix: config.MNEMO_QUEUE_PREFIX,
+      defaultJobOptions: ingestJobOptions(config),
+    });
+    this.events = new QueueEvents(INGEST_QUEUE.name, { connection: blocking, prefix: config.MNEMO_QUEUE_PREFIX });
+    // Errors surface on the requests that need Redis; without a listener they would crash the process.
+    this.queue.on('error', () => undefined);
+    this.events.on('error', () => undefined);
+  }
+
+  /**
+   * Adds the conversation unless a job with the same id exists already, in
+   * which case BullMQ returns that job: one conversation, one job.
+   */
+  async enqueue(userId: string, conversation: Conversation, idempotencyKey?: string): Promise<IngestJob> {
+    const data = INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: new Date().toISOString() });
+    const jobId = ingestJobId(userId, conversation, idempotencyKey);
+    return this.queue.add(INGEST_QUEUE.jobName, data, { jobId });
+  }
+
+  /** The job if it exists and belongs to the user; another user's job is indistinguishable from none. */
+  async findOwned(jobId: string, userId: string): Promise<IngestJob | null> {
+    const job = await this.queue.getJob(jobId);
+    if (!job || job.data?.user_id !== userId) return null;
+    return job;
+  }
+
+  async waitFor(job: IngestJob, timeoutMs: number): Promise<WaitOutcome> {
+    if (timeoutMs <= 0) return { kind: 'timeout' };
+    try {
+      const result = (await job.waitUntilFinished(this.events, timeoutMs)) as IngestJobResult;
+      return { kind: 'completed', result };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/timed out before finishing/.test(message)) return { kind: 'timeout' };
+      return { kind: 'failed', error: decodeFailure(message) };
+    }
+  }
+
+  async view(job: IngestJob): Promise<JobView> {
+    const status = await job.getState();
+    const progress = (typeof job.progress === 'object' ? job.progress : {}) as Partial<IngestProgress>;
+    const result = status === 'completed' ? (job.returnvalue ?? null) : null;
+    return {
+      job_id: job.id ?? '',
+      status,
+      stage: status === 'completed' ? 'done' : (progress.stage ?? null),
+      attempts: job.attemptsMade,
+      max_attempts: job.opts.attempts ?? 1,
+      stage_ms: result?.stage_ms ?? progress.stage_ms ?? {},
+      created_at: new Date(job.timestamp).toISOString(),
+      started_at: job.processedOn ? new Date(job.processedOn).toISOString() : null,
+      finished_at: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+      result,
+      error: status === 'failed' ? decodeFailure(job.failedReason) : null,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.events.close();
+    await this.queue.close();
+  }
+}

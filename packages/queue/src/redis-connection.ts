@@ -1,0 +1,53 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Two kinds of connection, because BullMQ needs them to behave differently:
+ * - `command`: used by the API to enqueue and read jobs. No offline queue and
+ *   one retry, so a request fails fast with 503 while Redis is away instead
+ *   of hanging until the client gives up.
+ * - `blocking`: used by workers and queue events. Retries forever
+ *   (maxRetriesPerRequest: null, which BullMQ requires) so they ride out a
+ *   Redis restart and resume by themselves.
+ */
+export type ConnectionKind = 'command' | 'blocking';
+
+export function createRedis(url: string, kind: ConnectionKind, name = 'mnemo'): Redis {
+  const options: RedisOptions =
+    kind === 'command'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, connectionName: name }
+      : { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName: name };
+  // Reconnect quickly at first, then every 2 s at most.
+  options.retryStrategy = (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
+  return new Redis(url, options);
+}
+
+/** Resolves once the connection is ready, or rejects with advice on getting a Redis. */
+export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(redisUnreachableMessage(url)));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+export function redisUnreachableMessage(url: string): string {
+  const shown = url.replace(/\/\/[^@/]*@/, '//***@');
+  return [
+    `Redis is not reachable at ${shown} (REDIS_URL).`,
+    'mnemo keeps its queues in Redis. Start one with either:',
+    '  docker compose up -d redis',
+    '  sudo apt-get install -y redis-server && redis-server --daemonize yes',
+    'or point REDIS_URL at an existing server.',
+  ].join('\n');
+}

@@ -1,0 +1,3 @@
+export * from './memory-store';
+export { SqliteMemoryStore } from './sqlite-store';
+export { openMemoryStore } from './open-store';
