@@ -11,6 +11,7 @@ import {
   type StageName,
 } from '@mnemo/core';
 import { decodeFailure } from './job-error';
+import { assertRedisReady } from './redis-errors';
 import { INGEST_QUEUE, ingestJobOptions } from './queues';
 
 export type IngestJob = Job<IngestJobData, IngestJobResult>;
@@ -40,7 +41,11 @@ export class IngestQueue {
   readonly queue: Queue<IngestJobData, IngestJobResult>;
   private readonly events: QueueEvents;
 
-  constructor(config: Config, command: Redis, blocking: Redis) {
+  constructor(
+    config: Config,
+    private readonly command: Redis,
+    blocking: Redis,
+  ) {
     this.queue = new Queue(INGEST_QUEUE.name, {
       connection: command,
       prefix: config.MNEMO_QUEUE_PREFIX,
@@ -59,11 +64,13 @@ export class IngestQueue {
   async enqueue(userId: string, conversation: Conversation, idempotencyKey?: string): Promise<IngestJob> {
     const data = INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: new Date().toISOString() });
     const jobId = ingestJobId(userId, conversation, idempotencyKey);
+    assertRedisReady(this.command);
     return this.queue.add(INGEST_QUEUE.jobName, data, { jobId });
   }
 
   /** The job if it exists and belongs to the user; another user's job is indistinguishable from none. */
   async findOwned(jobId: string, userId: string): Promise<IngestJob | null> {
+    assertRedisReady(this.command);
     const job = await this.queue.getJob(jobId);
     if (!job || job.data?.user_id !== userId) return null;
     return job;
@@ -100,8 +107,15 @@ export class IngestQueue {
     };
   }
 
-  async close(): Promise<void> {
-    await this.events.close();
-    await this.queue.close();
+  /** Bounded: with Redis gone, BullMQ's close would wait for it forever. */
+  async close(timeoutMs = 2_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const graceful = Promise.all([this.events.close(), this.queue.close()]).then(() => undefined);
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([graceful, bound]).finally(() => clearTimeout(timer));
+    void this.events.disconnect().catch(() => undefined);
+    void this.queue.disconnect().catch(() => undefined);
   }
 }

@@ -1,8 +1,21 @@
 /** True for errors that mean "Redis is not there right now" rather than a bug. */
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  if (err.name === 'MaxRetriesPerRequestError') return true;
+  if (err.name === 'MaxRetriesPerRequestError' || err.name === 'RedisUnavailableError') return true;
   return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|connect ETIMEDOUT/i.test(
     err.message,
   );
+}
+
+/** Thrown instead of waiting when the connection is not up; maps to 503. */
+export class RedisUnavailableError extends Error {
+  override name = 'RedisUnavailableError';
+}
+
+/**
+ * BullMQ awaits a connection that never came up instead of failing, so
+ * callers that must answer quickly check first.
+ */
+export function assertRedisReady(redis: { status: string }): void {
+  if (redis.status !== 'ready') throw new RedisUnavailableError(`Redis connection is ${redis.status}`);
 }

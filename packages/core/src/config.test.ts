@@ -1,0 +1,39 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 8080,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      MNEMO_DATA_DIR: './data',
+      MNEMO_QUEUE_PREFIX: 'mnemo',
+      MNEMO_API_KEYS: [],
+      LOG_FORMAT: 'pretty',
+    });
+    expect(loadConfig({ NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
+  });
+
+  it('names every bad variable and its value', () => {
+    expect(() => loadConfig({ PORT: 'eighty', REDIS_URL: 'http://x' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'http://x' });
+    } catch (err) {
+      expect((err as Error).message).toMatch(/PORT: .*\(got "eighty"\)/);
+      expect((err as Error).message).toMatch(/REDIS_URL/);
+    }
+  });
+
+  it('parses bootstrap keys with an optional role', () => {
+    const { MNEMO_API_KEYS } = loadConfig({ MNEMO_API_KEYS: 'k1:alice, k2:svc:service' });
+    expect(MNEMO_API_KEYS).toEqual([
+      { key: 'k1', userId: 'alice', role: 'user' },
+      { key: 'k2', userId: 'svc', role: 'service' },
+    ]);
+  });
+
+  it('rejects a malformed bootstrap key without echoing the secret', () => {
+    expect(() => loadConfig({ MNEMO_API_KEYS: 'secretkey:bob:superuser' })).toThrow(/MNEMO_API_KEYS: entry "\*\*\*:bob:superuser"/);
+    expect(() => loadConfig({ MNEMO_API_KEYS: 'secretkey' })).not.toThrow(/secretkey/);
+  });
+});

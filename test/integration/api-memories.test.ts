@@ -1,0 +1,295 @@
+import request from 'supertest';
+import { MnemoError } from '@mnemo/core';
+import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { MEMSYNC_EXAMPLE, OTHER_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
+
+const post = (stack: Stack, body: unknown, key = USER_KEY, path = '/v1/memories') =>
+  request(stack.app).post(path).set('X-API-Key', key).send(body as object);
+
+/** Polls GET /v1/jobs/:id until the job leaves waiting/active. */
+async function settled(stack: Stack, jobId: string, key = USER_KEY) {
+  for (let i = 0; i < 200; i++) {
+    const res = await request(stack.app).get(`/v1/jobs/${jobId}`).set('X-API-Key', key);
+    if (['completed', 'failed'].includes(res.body.status)) return res;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job ${jobId} did not settle`);
+}
+
+describe('POST /v1/memories with a worker', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    await stack.startWorker();
+  });
+  afterAll(() => stack.close());
+
+  it('waits for the job and answers in MemSync form', async () => {
+    const res = await post(stack, MEMSYNC_EXAMPLE);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ success: true, job_id: expect.any(String) });
+    expect(res.body.memories_created).toBeGreaterThanOrEqual(2);
+    expect(res.body.categories_detected).toContain('career');
+    expect(res.body.processing_time).toMatch(/^\d+\.\d+s$/);
+    expect(res.body.memories[0]).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      memory: expect.stringMatching(/^User /),
+      categories: expect.arrayContaining(['career']),
+      type: expect.stringMatching(/^(semantic|episodic)$/),
+      created_at: expect.any(String),
+    });
+
+    const job = await request(stack.app).get(`/v1/jobs/${res.body.job_id}`).set('X-API-Key', USER_KEY);
+    expect(job.status).toBe(200);
+    expect(job.body).toMatchObject({ status: 'completed', stage: 'done', attempts: 1, error: null });
+    expect(Object.keys(job.body.stage_ms)).toEqual(['analyze', 'extract', 'classify', 'categorize', 'embed', 'store']);
+    expect(job.body.result.memories_created).toBe(res.body.memories_created);
+  });
+
+  it('processes the same conversation once, however often it is posted', async () => {
+    const body = { ...MEMSYNC_EXAMPLE, thread_id: 'dup-thread' };
+    const first = await post(stack, body);
+    const second = await post(stack, body);
+    expect(second.status).toBe(200);
+    expect(second.body.job_id).toBe(first.body.job_id);
+    expect(second.body.memories).toEqual(first.body.memories);
+  });
+
+  it('uses the Idempotency-Key header as the job identity', async () => {
+    const a = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'ik-1' }).set('Idempotency-Key', 'req-42');
+    const b = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'ik-2' }).set('Idempotency-Key', 'req-42');
+    expect(b.body.job_id).toBe(a.body.job_id);
+  });
+
+  it('answers 202 at once with ?async=true or Prefer: respond-async, and the job completes', async () => {
+    const res = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'async-1' }, USER_KEY, '/v1/memories?async=true');
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      success: true,
+      job_id: expect.any(String),
+      status: expect.any(String),
+      status_url: `/v1/jobs/${res.body.job_id}`,
+    });
+    expect(res.headers.location).toBe(res.body.status_url);
+    expect((await settled(stack, res.body.job_id)).body.status).toBe('completed');
+
+    const preferred = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'async-2' }).set('Prefer', 'respond-async');
+    expect(preferred.status).toBe(202);
+    expect(preferred.headers['preference-applied']).toBe('respond-async');
+  });
+
+  it('lets a service key act for a named user, and refuses that to a user key', async () => {
+    const body = { ...MEMSYNC_EXAMPLE, thread_id: 'svc-1', user_id: 'carol' };
+    const asService = await post(stack, body, SERVICE_KEY);
+    expect(asService.status).toBe(200);
+    expect((await request(stack.app).get(`/v1/jobs/${asService.body.job_id}?user_id=carol`).set('X-API-Key', SERVICE_KEY)).status).toBe(200);
+    expect(await stack.store.count('carol')).toBeGreaterThanOrEqual(2);
+
+    const asUser = await post(stack, body, USER_KEY);
+    expect(asUser.status).toBe(403);
+    expect(asUser.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it("hides another user's job as if it did not exist", async () => {
+    const res = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'private' });
+    const other = await request(stack.app).get(`/v1/jobs/${res.body.job_id}`).set('X-API-Key', OTHER_KEY);
+    expect(other.status).toBe(404);
+    expect(other.body.error.code).toBe('NOT_FOUND');
+    const missing = await request(stack.app).get('/v1/jobs/ch-doesnotexist').set('X-API-Key', USER_KEY);
+    expect(missing.status).toBe(404);
+    const malformed = await request(stack.app).get('/v1/jobs/bad:id').set('X-API-Key', USER_KEY);
+    expect(malformed.status).toBe(400);
+  });
+});
+
+describe('POST /v1/memories refuses bad requests clearly', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  const expectError = (res: request.Response, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({
+      status: 'error',
+      error: expect.objectContaining({ code, message: expect.any(String) }),
+      timestamp: expect.any(String),
+    });
+  };
+
+  it('401 without a key, with an unknown key, and accepts a Bearer token', async () => {
+    expectError(await request(stack.app).post('/v1/memories').send(MEMSYNC_EXAMPLE), 401, 'AUTHENTICATION_ERROR');
+    expectError(await post(stack, MEMSYNC_EXAMPLE, 'nope'), 401, 'AUTHENTICATION_ERROR');
+    const bearer = await request(stack.app)
+      .post('/v1/memories?async=true')
+      .set('Authorization', `Bearer ${USER_KEY}`)
+      .send(MEMSYNC_EXAMPLE);
+    expect(bearer.status).toBe(202);
+  });
+
+  it('401 for a revoked key', async () => {
+    const { key, stored } = await stack.keys.create('dave', 'user');
+    expect((await post(stack, MEMSYNC_EXAMPLE, key, '/v1/memories?async=true')).status).toBe(202);
+    await stack.keys.revoke(stored.key_id);
+    expectError(await post(stack, MEMSYNC_EXAMPLE, key), 401, 'AUTHENTICATION_ERROR');
+  });
+
+  it('400 naming the missing or wrong field', async () => {
+    const { agent_id: _omit, ...noAgent } = MEMSYNC_EXAMPLE;
+    const missing = await post(stack, noAgent);
+    expectError(missing, 400, 'VALIDATION_ERROR');
+    expect(missing.body.error.details).toEqual([{ field: 'agent_id', message: expect.any(String) }]);
+    expect(missing.body.error.message).toMatch(/agent_id/);
+
+    const badRole = await post(stack, {
+      ...MEMSYNC_EXAMPLE,
+      messages: [...MEMSYNC_EXAMPLE.messages.slice(0, 2), { role: 'system', content: 'x' }],
+    });
+    expectError(badRole, 400, 'VALIDATION_ERROR');
+    expect(badRole.body.error.details[0].field).toBe('messages[2].role');
+
+    const empty = await post(stack, { ...MEMSYNC_EXAMPLE, messages: [] });
+    expectError(empty, 400, 'VALIDATION_ERROR');
+    expect(empty.body.error.details[0].field).toBe('messages');
+
+    expectError(await post(stack, [1, 2, 3]), 400, 'VALIDATION_ERROR');
+    expectError(await post(stack, { ...MEMSYNC_EXAMPLE, metadata: { timestamp: 'yesterday' } }), 400, 'VALIDATION_ERROR');
+  });
+
+  it('400 for malformed JSON, 415 for another content type, 413 for a 5 MB body', async () => {
+    const malformed = await request(stack.app)
+      .post('/v1/memories')
+      .set('X-API-Key', USER_KEY)
+      .set('Content-Type', 'application/json')
+      .send('{"messages": [');
+    expectError(malformed, 400, 'VALIDATION_ERROR');
+    expect(malformed.body.error.message).toMatch(/not valid JSON/);
+
+    const text = await request(stack.app).post('/v1/memories').set('X-API-Key', USER_KEY).set('Content-Type', 'text/plain').send('hi');
+    expectError(text, 415, 'UNSUPPORTED_MEDIA_TYPE');
+
+    const huge = JSON.stringify({ ...MEMSYNC_EXAMPLE, messages: [{ role: 'user', content: 'x'.repeat(5 * 1024 * 1024) }] });
+    const big = await request(stack.app)
+      .post('/v1/memories')
+      .set('X-API-Key', USER_KEY)
+      .set('Content-Type', 'application/json')
+      .send(huge);
+    expectError(big, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('400 for an over-long Idempotency-Key', async () => {
+    expectError(await post(stack, MEMSYNC_EXAMPLE).set('Idempotency-Key', 'k'.repeat(300)), 400, 'VALIDATION_ERROR');
+  });
+
+  it('404 in the error shape for an unknown route', async () => {
+    expectError(await request(stack.app).get('/v1/nothing').set('X-API-Key', USER_KEY), 404, 'NOT_FOUND');
+  });
+
+  it('answers 202 when the job outlasts the wait bound (no worker running)', async () => {
+    const bounded = await startStack({ MNEMO_SYNC_WAIT_MS: '200' });
+    try {
+      const res = await post(bounded, MEMSYNC_EXAMPLE);
+      expect(res.status).toBe(202);
+      expect(res.body.status).toBe('waiting');
+      // Nothing accepted is lost: a worker started later completes it.
+      await bounded.startWorker();
+      expect((await settled(bounded, res.body.job_id)).body.status).toBe('completed');
+    } finally {
+      await bounded.close();
+    }
+  });
+});
+
+describe('pipeline failures', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ MNEMO_JOB_ATTEMPTS: '3' });
+  });
+  afterAll(() => stack.close());
+
+  it('fails the job with PROCESSING_ERROR and the reason when extraction fails, without retrying', async () => {
+    let calls = 0;
+    const worker = await stack.startWorker((deps) =>
+      ingestStages({
+        ...deps,
+        extractor: {
+          extract: async () => {
+            calls++;
+            throw new MnemoError('PROCESSING_ERROR', 'model answer did not match the schema');
+          },
+        },
+      }),
+    );
+    try {
+      const res = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'fail-extract' });
+      expect(res.status).toBe(500);
+      expect(res.body.error).toEqual({
+        code: 'PROCESSING_ERROR',
+        message: 'extract stage failed: model answer did not match the schema',
+        details: { job_id: expect.any(String) },
+      });
+      const job = await request(stack.app).get(`/v1/jobs/${res.body.error.details.job_id}`).set('X-API-Key', USER_KEY);
+      expect(job.body).toMatchObject({ status: 'failed', result: null, error: { code: 'PROCESSING_ERROR' } });
+      expect(calls).toBe(1);
+      expect(await stack.store.count('alice')).toBe(0);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('retries a store outage from the store stage, without extracting again', async () => {
+    let extractions = 0;
+    let storeCalls = 0;
+    const worker = await stack.startWorker((deps) => {
+      const stages = ingestStages(deps);
+      return stages.map((stage): Stage => {
+        if (stage.name === 'extract') return { ...stage, run: (ctx) => (extractions++, stage.run(ctx)) };
+        if (stage.name === 'store') {
+          return {
+            ...stage,
+            run: async (ctx) => {
+              if (++storeCalls === 1) throw new Error('SQLITE_BUSY: database is locked');
+              return stage.run(ctx);
+            },
+          };
+        }
+        return stage;
+      });
+    });
+    try {
+      const res = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'store-outage' });
+      expect(res.status).toBe(200);
+      expect(res.body.memories_created).toBeGreaterThanOrEqual(2);
+      expect(extractions).toBe(1);
+      expect(storeCalls).toBe(2);
+      const job = await request(stack.app).get(`/v1/jobs/${res.body.job_id}`).set('X-API-Key', USER_KEY);
+      expect(job.body.attempts).toBe(2);
+      expect(job.body.result.resumed_stages).toEqual(['analyze', 'extract', 'classify', 'categorize', 'embed']);
+    } finally {
+      await worker.close();
+    }
+  });
+});
+
+describe('when Redis is unreachable', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ REDIS_URL: 'redis://127.0.0.1:1' });
+  });
+  afterAll(() => stack.close());
+
+  it('answers 503 quickly instead of hanging, and readiness says why', async () => {
+    const started = Date.now();
+    const res = await post(stack, MEMSYNC_EXAMPLE);
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(res.headers['retry-after']).toBe('5');
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    const ready = await request(stack.app).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.redis.ok).toBe(false);
+    expect((await request(stack.app).get('/healthz')).status).toBe(200);
+  });
+});

@@ -1,0 +1,113 @@
+import { Worker } from 'bullmq';
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import { ApiKeyRepository } from '@mnemo/auth';
+import { createLogger, loadConfig, type Config, type IngestJobData, type IngestJobResult } from '@mnemo/core';
+import { createEmbedder, createExtraction, ingestStages, type PipelineDeps, type Stage } from '@mnemo/pipeline';
+import { createRedis, INGEST_QUEUE, IngestQueue, waitForRedis } from '@mnemo/queue';
+import { SqliteMemoryStore } from '@mnemo/store';
+import { createApp } from '../../apps/api/src/app';
+import { createIngestProcessor } from '../../apps/worker/src/ingest-processor';
+import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
+import { makeTempDir, removeTempDir } from './temp-dir';
+
+export interface Stack {
+  config: Config;
+  app: Express;
+  ingest: IngestQueue;
+  keys: ApiKeyRepository;
+  store: SqliteMemoryStore;
+  /** Starts an in-process worker; stages default to the real offline pipeline. */
+  startWorker(override?: (deps: PipelineDeps) => Stage[]): Promise<Worker<IngestJobData, IngestJobResult>>;
+  close(): Promise<void>;
+}
+
+export const USER_KEY = 'test-user-key';
+export const OTHER_KEY = 'test-other-key';
+export const SERVICE_KEY = 'test-service-key';
+
+/** The API and (optionally) a worker in this process, on real Redis and a temp SQLite store. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const dataDir = makeTempDir('stack');
+  const config = loadConfig({
+    REDIS_URL: TEST_REDIS_URL,
+    MNEMO_DATA_DIR: dataDir,
+    MNEMO_QUEUE_PREFIX: uniquePrefix('api'),
+    MNEMO_API_KEYS: `${USER_KEY}:alice,${OTHER_KEY}:bob,${SERVICE_KEY}:svc:service`,
+    MNEMO_JOB_BACKOFF_MS: '50',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  const logger = createLogger({ level: config.LOG_LEVEL, format: 'json', service: 'test' });
+  const redis = createRedis(config.REDIS_URL, 'command', 'test-api');
+  const blocking = createRedis(config.REDIS_URL, 'blocking', 'test-events');
+  // Like the API's start-up, wait for Redis; a stack aimed at a dead Redis just starts without it.
+  await waitForRedis(redis, config.REDIS_URL, 2_000).catch(() => undefined);
+  const embedder = createEmbedder(config);
+  const store = SqliteMemoryStore.open(dataDir, embedder.dimension);
+  const ingest = new IngestQueue(config, redis, blocking);
+  const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
+  const app = createApp({ config, logger, redis, keys, ingest, store });
+  const workers: Worker[] = [];
+  const connections: Redis[] = [];
+
+  return {
+    config,
+    app,
+    ingest,
+    keys,
+    store,
+    async startWorker(override) {
+      const deps: PipelineDeps = { ...createExtraction(config), embedder, store, chunkChars: config.MNEMO_CHUNK_CHARS };
+      const processor = createIngestProcessor({
+        stages: override ? override(deps) : ingestStages(deps),
+        logger,
+        shutdownSignal: new AbortController().signal,
+        stageDelayMs: 0,
+      });
+      const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
+      connections.push(connection);
+      const worker = new Worker<IngestJobData, IngestJobResult>(INGEST_QUEUE.name, processor, {
+        connection,
+        prefix: config.MNEMO_QUEUE_PREFIX,
+        concurrency: 2,
+      });
+      await worker.waitUntilReady();
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      connections.forEach((c) => c.disconnect());
+      await ingest.close();
+      await deletePrefix(config.MNEMO_QUEUE_PREFIX);
+      redis.disconnect();
+      blocking.disconnect();
+      await store.close();
+      removeTempDir(dataDir);
+    },
+  };
+}
+
+/** The store-memories example from MemSync's documentation. */
+export const MEMSYNC_EXAMPLE = {
+  messages: [
+    {
+      role: 'user',
+      content: "I just got promoted to Senior Software Engineer at Google! I'll be working on their ML infrastructure team.",
+    },
+    {
+      role: 'assistant',
+      content:
+        "Congratulations on your promotion! That's a significant achievement. Working on ML infrastructure at Google must be exciting.",
+    },
+    {
+      role: 'user',
+      content: "Thanks! I'm really excited. I'll be leading a team of 5 engineers and working on scaling their recommendation systems.",
+    },
+  ],
+  agent_id: 'career-advisor-bot',
+  thread_id: 'conversation-2024-001',
+  source: 'chat',
+  metadata: { timestamp: '2024-03-20T10:00:00Z', platform: 'web-app', session_id: 'session-abc123' },
+};
