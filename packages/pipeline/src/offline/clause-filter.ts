@@ -14,12 +14,14 @@ const REQUEST_PATTERNS = [
   /^(please|help|tell|show|give|write|explain|list|make|create|find|suggest|recommend|draft|summari[sz]e|translate|fix|check|compare|generate|describe|plan|remind)\b/i,
   /\bi (want|need|would like|'d like) (you|to know|to ask|help|some help|advice|ideas|suggestions|recommendations|a recommendation|some tips|tips)\b/i,
   /\b(i was wondering|i wonder|i have a question|let me know|let me think|i need help|help me|any (ideas|tips|suggestions))\b/i,
+  // Intentions for this conversation, not facts about the user: "I want to plan my week".
+  /^i (want|need|would like) to (plan|write|draft|figure out|find out|know|understand|ask|check|get help|brainstorm|organi[sz]e|review|prepare for|practice|go over|talk about|discuss|see some|try)\b/i,
   /\bwhat (do|would|should) you\b/i,
 ];
 
 /** Clauses that talk about the conversation itself, not about the user. */
 const META_PATTERNS = [
-  /^i (see|agree|understand|know|mean|guess so|think so|hope so|suppose so|get it|got it|forgot|remember|appreciate (it|that|this|you)|disagree|am not sure|do not know|have no idea|will try|will do|will check|will look|will let you know|will think about it|will keep that in mind|can do that|like that|love that|like this|love this|like the|love the|like your|love your)\b/i,
+  /^i (see|agree|understand|know|mean|guess so|think so|hope so|suppose so|get it|got it|forgot|remember|appreciate (it|that|this|you)|disagree|am not sure|do not know|have no idea|will try|will do|will check|will look|will let you know|will think about it|will keep that in mind|can do that|thought (it|that|so)|(like|love) (that|this|it|the idea|the suggestion|the plan|your))\b/i,
   /^i (would|will|could) (definitely )?(try|use|check|consider|look into|go with|think about) (that|this|it|those|these|them)\b/i,
   /^i('m| am) (not sure|sure|just curious|curious|asking|wondering|back|here|ready|done|in|fine|good|great|ok|okay|alright|all set)\b/i,
   /^if i\b/i,
@@ -35,11 +37,13 @@ const MOOD_WORDS = new Set([
   'nervous', 'thrilled', 'curious', 'confused', 'grateful', 'thankful', 'ready', 'done', 'back', 'here', 'lost',
   'stuck', 'amazed', 'impressed', 'pleased', 'relieved', 'surprised', 'worried', 'annoyed', 'frustrated', 'upset',
   'hungry', 'sleepy', 'well', 'alright', 'interested', 'fascinated', 'delighted', 'exhausted', 'overwhelmed',
+  'lol', 'haha', 'lmao', 'omg', 'tbh',
 ]);
 const INTENSIFIERS = new Set([
   'so', 'really', 'very', 'super', 'pretty', 'quite', 'a', 'bit', 'little', 'kind', 'kinda', 'of', 'sort', 'too',
   'extremely', 'just', 'totally', 'honestly', 'actually', 'also', 'still', 'all', 'feeling', 'feel', 'am', 'is',
   'was', 'i', 'user', 'and', 'now', 'today', 'right', 'definitely', 'absolutely', 'incredibly', 'rather',
+  'already', 'tonight', 'at', 'the', 'moment', 'these', 'days',
 ]);
 
 export function isQuestion(clause: string): boolean {
@@ -79,7 +83,9 @@ export function hasContent(clause: string): boolean {
 
 /** A clause that leans on a pronoun with nothing named ("I do it every day") cannot stand alone. */
 export function dependsOnContext(clause: string): boolean {
-  const objects = /\b(it|that|this|those|these|them|there)\b/i.test(clause);
+  // "It was the best trip of my life": the subject is something said before.
+  if (/^(it|that|this|which|there|he|she|they)\b/i.test(clause.trim())) return true;
+  const objects = /\b(it|that|this|those|these|them|there|her|him)\b/i.test(clause);
   if (!objects) return false;
   const doc = nlp(clause);
   return !doc.has('(#Noun && !#Pronoun)') && !doc.has('#Value');

@@ -4,10 +4,18 @@ import { CATEGORY_LEXICON } from './category-lexicon';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+function entryPattern(entry: string): string {
+  return entry.endsWith('*') ? escape(entry.slice(0, -1)) : `${escape(entry)}(?:s|es|ed|d|ing|er|ers)?(?![a-z])`;
+}
+
 const MATCHERS = (Object.entries(CATEGORY_LEXICON) as [Category, string[]][]).map(([category, words]) => ({
   category,
-  pattern: new RegExp(`(?<![a-z])(?:${words.map(escape).join('|')})`, 'g'),
+  pattern: new RegExp(`(?<![a-z$€£])(?:${words.map(entryPattern).join('|')})`, 'g'),
 }));
+
+/** A fact whose subject is someone close to the user is first about that relationship. */
+const RELATION_SUBJECT =
+  /^user('s| and their) (wife|husband|partner|girlfriend|boyfriend|fianc\S*|son|daughter|kids?|child|children|mom|mum|mother|dad|father|parents?|brother|sister|siblings?|friends?|family|grand\w+|uncle|aunt|cousin|dog|cat|pets?)\b/;
 
 /** Categories with at least this share of the best score are kept too (a fact can be career and finance). */
 const KEEP_SHARE = 0.6;
@@ -15,8 +23,13 @@ const MAX_CATEGORIES = 2;
 
 /** Lexicon scoring: the best-matching categories, plus private when sensitive words appear. */
 export function categoriesOf(text: string): Category[] {
-  const lower = text.toLowerCase().replace(/^user('s)?\s+/, '');
-  const scores = MATCHERS.map(({ category, pattern }) => ({ category, score: lower.match(pattern)?.length ?? 0 }))
+  const full = text.toLowerCase();
+  const lower = full.replace(/^user('s)?\s+/, '');
+  const bonus = (category: Category) => (category === 'relationships' && RELATION_SUBJECT.test(full) ? 2 : 0);
+  const scores = MATCHERS.map(({ category, pattern }) => ({
+    category,
+    score: (lower.match(pattern)?.length ?? 0) + bonus(category),
+  }))
     .filter((s) => s.score > 0)
     .sort((a, b) => b.score - a.score);
   const sensitive = scores.some((s) => s.category === 'private');

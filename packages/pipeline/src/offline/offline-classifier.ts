@@ -7,10 +7,11 @@ import { expandContractions } from './third-person';
  * of episodic facts comes from chrono resolving "next Tuesday" against the
  * conversation's reference time.
  */
-const HABITUAL = /\b(every|each|usually|always|often|typically|normally|generally|weekly|daily|nightly|monthly|on weekends|per (week|day|month)|a (week|day|month)|since|for (the (past|last) )?\d+ (years?|months?)|for years|used to)\b/i;
+const HABITUAL =
+  /\b(every|each|usually|always|often|typically|normally|generally|weekly|daily|nightly|monthly|on weekends|per (week|day|month)|(?<!for )a (week|day|month|year)|since|for (the (past|last) )?\d+ (years?|months?)|for (years|months)|used to)\b/i;
 const BIOGRAPHICAL = /\b(born|grew up|raised|studied|graduated|majored|have been|has been|have lived|have worked|have had)\b/i;
 const FUTURE =
-  /\b(will|going to|gonna|plan(ning)? to|planned|about to|intend(ing)? to|hoping to|hope to|next|tomorrow|upcoming|soon|this (weekend|summer|winter|spring|fall|autumn)|(am|are|is) (flying|going|moving|leaving|visiting|starting|heading|travell?ing|getting married|having|running|taking|doing|attending|presenting|interviewing))\b/i;
+  /\b(will|going to|gonna|plan(ning)? to|planned|about to|intend(ing)? to|hoping to|hope to|next|tomorrow|upcoming|soon|this (weekend|summer|winter|spring|fall|autumn)|(am|are) (thinking|considering)|wants? to (visit|go|travel|see|move))\b/i;
 const RECENT = /\b(just|recently|today|this morning|tonight|yesterday|last (week|month|night|year|weekend|summer|winter|spring|fall|autumn))\b/i;
 const PAST_EVENT =
   /\b(got|started|began|finished|completed|moved|bought|sold|visited|went|traveled|travelled|flew|lost|won|married|adopted|quit|joined|signed|ran|broke|hurt|injured|sprained|diagnosed|passed|failed|left|returned|came back|launched|published|met|celebrated|received|booked|applied|hired|fired|promoted|switched|changed|retired|had (a|an|my|our|surgery|twins)|gave birth|proposed|divorced|enrolled|accepted|closed|opened|sold)\b/i;
@@ -25,7 +26,10 @@ export class OfflineClassifier implements FactClassifier {
 function classifyOne(evidence: string, reference: Date): Pick<ClassifiedFact, 'type' | 'eventTime'> {
   if (HABITUAL.test(evidence) || BIOGRAPHICAL.test(evidence)) return { type: 'semantic', eventTime: null };
   const future = FUTURE.test(evidence);
-  const dated = chrono.parse(evidence, reference, { forwardDate: future })[0];
+  // "now" and "currently" describe a state, not the time of an event.
+  const dated = chrono
+    .parse(evidence, reference, { forwardDate: future })
+    .find((r) => !/^(right )?now$|^currently$/i.test(r.text.trim()));
   if (dated) return { type: 'episodic', eventTime: dated.start.date().toISOString() };
   if (future) return { type: 'episodic', eventTime: null };
   if (RECENT.test(evidence)) return { type: 'episodic', eventTime: reference.toISOString() };

@@ -15,10 +15,10 @@ import { answerAsStatement } from './short-answer';
 import { toThirdPerson } from './third-person';
 
 const DISCOURSE_PREFIX =
-  /^(so|well|oh|yeah|yes|no|actually|also|and|but|btw|by the way|anyway|anyways|honestly|basically|ok|okay|um|uh|hey|hi|hello|lol|haha|thanks|thank you|great|cool|awesome|nice|sure|right|alright|wow|fun fact|funnily enough|oh and|plus|p\.?s\.?)\b[,!.:;]*\s+/i;
+  /^(so|well|oh|yeah|yes|no|not yet|not really|maybe|probably|actually|also|and|but|btw|by the way|anyway|anyways|honestly|basically|ok|okay|um|uh|hey|hi|hello|lol|haha|thanks|thank you|great|cool|awesome|nice|sure|right|alright|wow|fun fact|funnily enough|oh and|plus|p\.?s\.?)\b[,!.:;]*\s+/i;
 const HEDGE = /^i (think|guess|believe|suppose|feel like|would say)( that)?\s+(?=(i|i'm|i've|i'll|i'd|my|we)\b)/i;
 const CLAUSE_BREAK =
-  /\s*;\s*|,?\s+(?:and|but|so|because|while|though|although|plus)\s+(?=(?:i|i'm|i've|i'll|i'd|my|we|we're|our)\b)|,\s+(?=(?:i|i'm|i've|i'll|i'd|my)\b)/i;
+  /\s*;\s*|,?\s+(?:and|but|so|while|though|although|plus)\s+(?=(?:i|i'm|i've|i'll|i'd|my|we|we're|our)\b)|,\s+(?=(?:i|i'm|i've|i'll|i'd|my)\b)/i;
 
 function stripPrefixes(sentence: string): string {
   let text = sentence.trim();
@@ -35,9 +35,10 @@ function clausesOf(sentence: string): string[] {
   const clauses: string[] = [];
   let pending = '';
   for (const part of parts) {
-    // "My wife and I are flying": a part with no verb belongs to the next one.
+    // "My wife and I are flying": a part with no verb belongs to the next one;
+    // a verbless aside ("Not yet, I...") is dropped.
     if (!nlp(part).has('#Verb')) {
-      pending = `${pending}${part} and `;
+      if (nlp(part).has('(#Noun && !#Pronoun)')) pending = `${pending}${part} and `;
       continue;
     }
     const clause = `${pending}${part}`;
@@ -46,7 +47,27 @@ function clausesOf(sentence: string): string[] {
     else clauses.push(clause);
   }
   if (pending) clauses.push(pending.replace(/ and $/, ''));
-  return clauses;
+  return clauses.flatMap(splitSharedSubject);
+}
+
+/** "I wake up early and journal before work" states two things about one subject. */
+function splitSharedSubject(clause: string): string[] {
+  const subject = /^(i|we)\b/i.exec(clause)?.[1];
+  if (!subject) return [clause];
+  const parts: string[] = [];
+  let rest = clause;
+  for (;;) {
+    const m = /\s+and\s+([a-z]+)\b/i.exec(rest);
+    if (!m) break;
+    const before = rest.slice(0, m.index);
+    const term = nlp(`I ${m[1]}`).terms().eq(1);
+    const bareVerb = term.has('#Verb') && !term.has('(#Gerund|#PastTense|#Modal|#Copula|#Auxiliary)');
+    if (!bareVerb || before.split(/\s+/).length < 3) break;
+    parts.push(before);
+    rest = `${subject} ${rest.slice(m.index + m[0].length - m[1]!.length)}`;
+  }
+  parts.push(rest);
+  return parts;
 }
 
 function isStatementAboutUser(clause: string): boolean {
@@ -58,6 +79,7 @@ function isStatementAboutUser(clause: string): boolean {
 
 function polish(fact: string): string {
   return fact
+    .replace(/(,?\s+(actually|either|too|lol|haha|though|honestly|tbh|anyway))+$/i, '')
     .replace(/^User is (\d{1,3})$/, 'User is $1 years old')
     .replace(/\s+/g, ' ')
     .trim();

@@ -35,11 +35,26 @@ function isPresentVerb(word: string): boolean {
   return term.has('#Verb') && !term.has('#PastTense') && !term.has('#Gerund') && !term.has('#Modal');
 }
 
-/** Expands contractions so "I'm" and "I'll" are plain words to rewrite. */
+/**
+ * Expands the contractions that matter for rewriting ("I'm", "don't"), so the
+ * subject and verb are plain words. A fixed table: compromise's general
+ * expansion also splits tokens like "401k".
+ */
+const CONTRACTIONS: [RegExp, string][] = [
+  [/\b(I|we|you|they)'m\b/gi, '$1 am'],
+  [/\b(we|you|they)'re\b/gi, '$1 are'],
+  [/\b(I|we|you|they)'ve\b/gi, '$1 have'],
+  [/\b(I|we|you|they|it|he|she)'ll\b/gi, '$1 will'],
+  [/\b(I|we|you|they|he|she)'d\b/gi, '$1 would'],
+  [/\bcan't\b/gi, 'cannot'],
+  [/\bwon't\b/gi, 'will not'],
+  [/\b(do|does|did|is|are|was|were|have|has|had|would|could|should|must|need)n't\b/gi, '$1 not'],
+];
+
 export function expandContractions(text: string): string {
-  const doc = nlp(text);
-  doc.contractions().expand();
-  return doc.text();
+  let expanded = text.replace(/[\u2018\u2019]/g, "'");
+  for (const [pattern, replacement] of CONTRACTIONS) expanded = expanded.replace(pattern, replacement);
+  return expanded;
 }
 
 export function toThirdPerson(clause: string): string {
@@ -59,6 +74,7 @@ export function toThirdPerson(clause: string): string {
     let replacement: string | null = null;
     if (word === 'I' || lower === 'we') {
       replacement = 'User';
+      seenPossessive = true;
       rewriteVerbAfter(words, i + 2);
     } else if (lower === 'my' || lower === 'our') {
       replacement = seenPossessive ? 'their' : "User's";

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import stem from 'wink-porter2-stemmer';
+import type { Category, MemoryType } from '@mnemo/core';
+import { conversationInput } from '../conversation-input';
+import { OfflineCategorizer } from '../offline/offline-categorizer';
+import { OfflineClassifier } from '../offline/offline-classifier';
+import { OfflineExtractor } from '../offline/offline-extractor';
+import { analyze } from '../stages/analyze';
+import type { CategorizedFact } from '../types';
+
+/**
+ * Scores the offline extractor against the labelled conversations in
+ * eval/conversations.json: precision and recall of facts, type accuracy and
+ * category accuracy on the facts it found. `--verbose` lists every miss.
+ */
+
+interface Expected {
+  memory: string;
+  type: MemoryType;
+  categories: Category[];
+}
+interface Fixture {
+  id: string;
+  reference_time: string;
+  messages: ['user' | 'assistant', string][];
+  expected: Expected[];
+}
+
+/** Two phrasings of one fact share most content words; this threshold was chosen by reading pairs, not tuned. */
+const MATCH_THRESHOLD = 0.5;
+const STOP = new Set(
+  'a an the and or but of at by for with to in on is are was were be been has have had do does did user their they them it its as about that this'.split(' '),
+);
+
+function contentWords(text: string): Set<string> {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}$]+/gu) ?? [];
+  return new Set(words.filter((w) => !STOP.has(w)).map((w) => stem(w)));
+}
+
+function similarity(a: string, b: string): number {
+  const x = contentWords(a);
+  const y = contentWords(b);
+  const shared = [...x].filter((w) => y.has(w)).length;
+  // Overlap relative to the shorter side: a shorter but correct phrasing still matches.
+  return shared / Math.max(1, Math.min(x.size, y.size));
+}
+
+/** One-to-one greedy matching of predicted to expected facts, best pairs first. */
+function match(predicted: CategorizedFact[], expected: Expected[]) {
+  const pairs: { p: number; e: number; score: number }[] = [];
+  predicted.forEach((p, pi) => expected.forEach((e, ei) => pairs.push({ p: pi, e: ei, score: similarity(p.text, e.memory) })));
+  pairs.sort((a, b) => b.score - a.score);
+  const usedP = new Set<number>();
+  const usedE = new Set<number>();
+  const matched: { predicted: CategorizedFact; expected: Expected }[] = [];
+  for (const { p, e, score } of pairs) {
+    if (score < MATCH_THRESHOLD || usedP.has(p) || usedE.has(e)) continue;
+    usedP.add(p);
+    usedE.add(e);
+    matched.push({ predicted: predicted[p]!, expected: expected[e]! });
+  }
+  return {
+    matched,
+    spurious: predicted.filter((_, i) => !usedP.has(i)),
+    missed: expected.filter((_, i) => !usedE.has(i)),
+  };
+}
+
+const pct = (n: number, d: number) => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)}%`);
+
+async function main(): Promise<void> {
+  const verbose = process.argv.includes('--verbose');
+  const file = path.resolve(__dirname, '../../eval/conversations.json');
+  const fixtures = JSON.parse(fs.readFileSync(file, 'utf8')) as Fixture[];
+  const extractor = new OfflineExtractor();
+  const classifier = new OfflineClassifier();
+  const categorizer = new OfflineCategorizer();
+
+  let predictedTotal = 0;
+  let expectedTotal = 0;
+  let matchedTotal = 0;
+  let typeCorrect = 0;
+  let primaryCategoryCorrect = 0;
+  let categorySetExact = 0;
+  let smallTalk = 0;
+  let smallTalkClean = 0;
+
+  for (const fixture of fixtures) {
+    const analysis = analyze(conversationInput(fixture.messages, fixture.reference_time), 12_000);
+    const facts = await categorizer.categorize(await classifier.classify(await extractor.extract(analysis), analysis.referenceTime));
+    const { matched, spurious, missed } = match(facts, fixture.expected);
+    predictedTotal += facts.length;
+    expectedTotal += fixture.expected.length;
+    matchedTotal += matched.length;
+    for (const { predicted, expected } of matched) {
+      if (predicted.type === expected.type) typeCorrect++;
+      if (predicted.categories.includes(expected.categories[0]!)) primaryCategoryCorrect++;
+      const same = predicted.categories.length === expected.categories.length && expected.categories.every((c) => predicted.categories.includes(c));
+      if (same) categorySetExact++;
+      if (verbose && (predicted.type !== expected.type || !predicted.categories.includes(expected.categories[0]!))) {
+        console.log(`  ~ ${fixture.id}: "${predicted.text}" ${predicted.type} [${predicted.categories}] ` +
+          `expected ${expected.type} [${expected.categories}]`);
+      }
+    }
+    if (fixture.expected.length === 0) {
+      smallTalk++;
+      if (facts.length === 0) smallTalkClean++;
+    }
+    if (verbose) {
+      for (const s of spurious) console.log(`  + ${fixture.id}: extra "${s.text}"`);
+      for (const m of missed) console.log(`  - ${fixture.id}: missed "${m.memory}"`);
+    }
+  }
+
+  const precision = predictedTotal ? matchedTotal / predictedTotal : 0;
+  const recall = expectedTotal ? matchedTotal / expectedTotal : 0;
+  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  const rows: [string, string][] = [
+    ['conversations', String(fixtures.length)],
+    ['expected facts', String(expectedTotal)],
+    ['extracted facts', String(predictedTotal)],
+    ['matched', String(matchedTotal)],
+    ['precision', pct(matchedTotal, predictedTotal)],
+    ['recall', pct(matchedTotal, expectedTotal)],
+    ['F1', `${(100 * f1).toFixed(1)}%`],
+    ['type accuracy (matched)', pct(typeCorrect, matchedTotal)],
+    ['primary category accuracy (matched)', pct(primaryCategoryCorrect, matchedTotal)],
+    ['exact category set (matched)', pct(categorySetExact, matchedTotal)],
+    ['small talk with zero memories', `${smallTalkClean}/${smallTalk}`],
+  ];
+  console.log('\nOffline extractor on eval/conversations.json\n');
+  for (const [name, value] of rows) console.log(`${name.padEnd(38)}${value}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
