@@ -6,6 +6,23 @@ import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
 jest.setTimeout(60_000);
 
+describe('start-up errors', () => {
+  it('stops with a message naming the bad variable', async () => {
+    const api = startProcess('api', { PORT: 'eighty', REDIS_URL: TEST_REDIS_URL });
+    expect(await api.exited).toBe(1);
+    expect(api.output).toMatch(/PORT: .*\(got "eighty"\)/);
+  });
+
+  it('says how to get a Redis when none answers', async () => {
+    const dir = makeTempDir('noredis');
+    const worker = startProcess('worker', { REDIS_URL: 'redis://127.0.0.1:1', MNEMO_DATA_DIR: dir, MNEMO_REDIS_CONNECT_TIMEOUT_MS: '500' });
+    expect(await worker.exited).toBe(1);
+    removeTempDir(dir);
+    expect(worker.output).toMatch(/Redis is not reachable at redis:\/\/127\.0\.0\.1:1/);
+    expect(worker.output).toMatch(/docker compose up -d redis/);
+  });
+});
+
 /**
  * What a new user does from the README, against the real processes and
  * real Redis: start the API and a worker, create a key, store a conversation.
@@ -135,6 +152,10 @@ describe('mnemo end to end', () => {
     expect(second.status).toBe(200);
     expect(second.body.job_id).toBe(first.body.job_id);
     expect(second.body.memories).toEqual(first.body.memories);
+  });
+
+  it('mnemo keys revoke fails clearly for an unknown key id', async () => {
+    await expect(runCli(['keys', 'revoke', 'nosuchkey'], env)).rejects.toThrow(/exited 1: no key with id nosuchkey/);
   });
 
   it('survives SIGTERM to the worker mid-job: a new worker completes it and memories are stored once', async () => {

@@ -272,6 +272,22 @@ describe('pipeline failures', () => {
   });
 });
 
+describe('worker input checks', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+    await stack.startWorker();
+  });
+  afterAll(() => stack.close());
+
+  it('fails a job whose payload does not match the schema with VALIDATION_ERROR, without retrying', async () => {
+    const job = await stack.ingest.queue.add('conversation', { user_id: 'alice', nonsense: true } as never, { jobId: 'ch-bad-payload' });
+    const res = await settled(stack, job.id!);
+    expect(res.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'VALIDATION_ERROR' } });
+    expect(res.body.error.message).toMatch(/invalid job payload/);
+  });
+});
+
 describe('when Redis is unreachable', () => {
   let stack: Stack;
   beforeAll(async () => {

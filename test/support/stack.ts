@@ -39,6 +39,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     ...env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL, format: 'json', service: 'test' });
+  // Tests provoke errors on purpose; MNEMO_TEST_LOGS=1 shows the logs when debugging one.
+  logger.silent = !process.env.MNEMO_TEST_LOGS;
   const redis = createRedis(config.REDIS_URL, 'command', 'test-api');
   const blocking = createRedis(config.REDIS_URL, 'blocking', 'test-events');
   // Like the API's start-up, wait for Redis; a stack aimed at a dead Redis just starts without it.

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   redis.on('error', () => undefined);
   blocking.on('error', () => undefined);
   resources.push({ name: 'redis', close: async () => void (redis.disconnect(), blocking.disconnect()) });
-  await waitForRedis(redis, config.REDIS_URL, 10_000);
+  await waitForRedis(redis, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
 
   const store = await openMemoryStore(config, createEmbedder(config).dimension);
   resources.push({ name: 'store', close: () => store.close() });

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
 
   const connection = createRedis(config.REDIS_URL, 'blocking', 'mnemo-worker');
   resources.push({ name: 'redis', close: async () => void connection.disconnect() });
-  await waitForRedis(connection, config.REDIS_URL, 10_000);
+  await waitForRedis(connection, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
 
   const embedder = createEmbedder(config);
   const store = await openMemoryStore(config, embedder.dimension);

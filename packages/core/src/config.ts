@@ -52,6 +52,8 @@ export const configSchema = z.object({
     .default('mnemo'),
   MNEMO_API_KEYS: bootstrapKeys,
 
+  /** How long a process waits for Redis at start-up before giving up with advice. */
+  MNEMO_REDIS_CONNECT_TIMEOUT_MS: intFrom(10_000, 100),
   /** How long POST /v1/memories waits for its job before answering 202. */
   MNEMO_SYNC_WAIT_MS: intFrom(25_000),
   /** Largest request body accepted, in bytes. */

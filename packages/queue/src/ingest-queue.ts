@@ -39,22 +39,30 @@ export type WaitOutcome =
 /** Producer side of the ingest queue, used by the API. */
 export class IngestQueue {
   readonly queue: Queue<IngestJobData, IngestJobResult>;
-  private readonly events: QueueEvents;
+  /** Created on the first wait: a QueueEvents started while Redis is down never lets the process exit. */
+  private events: QueueEvents | null = null;
 
   constructor(
-    config: Config,
+    private readonly config: Config,
     private readonly command: Redis,
-    blocking: Redis,
+    private readonly blocking: Redis,
   ) {
     this.queue = new Queue(INGEST_QUEUE.name, {
       connection: command,
       prefix: config.MNEMO_QUEUE_PREFIX,
       defaultJobOptions: ingestJobOptions(config),
     });
-    this.events = new QueueEvents(INGEST_QUEUE.name, { connection: blocking, prefix: config.MNEMO_QUEUE_PREFIX });
     // Errors surface on the requests that need Redis; without a listener they would crash the process.
     this.queue.on('error', () => undefined);
-    this.events.on('error', () => undefined);
+  }
+
+  private async queueEvents(): Promise<QueueEvents> {
+    if (!this.events) {
+      this.events = new QueueEvents(INGEST_QUEUE.name, { connection: this.blocking, prefix: this.config.MNEMO_QUEUE_PREFIX });
+      this.events.on('error', () => undefined);
+      await this.events.waitUntilReady();
+    }
+    return this.events;
   }
 
   /**
@@ -79,7 +87,7 @@ export class IngestQueue {
   async waitFor(job: IngestJob, timeoutMs: number): Promise<WaitOutcome> {
     if (timeoutMs <= 0) return { kind: 'timeout' };
     try {
-      const result = (await job.waitUntilFinished(this.events, timeoutMs)) as IngestJobResult;
+      const result = (await job.waitUntilFinished(await this.queueEvents(), timeoutMs)) as IngestJobResult;
       return { kind: 'completed', result };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -110,12 +118,10 @@ export class IngestQueue {
   /** Bounded: with Redis gone, BullMQ's close would wait for it forever. */
   async close(timeoutMs = 2_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const graceful = Promise.all([this.events.close(), this.queue.close()]).then(() => undefined);
+    const graceful = Promise.all([this.events?.close(), this.queue.close()]).then(() => undefined);
     const bound = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     });
     await Promise.race([graceful, bound]).finally(() => clearTimeout(timer));
-    void this.events.disconnect().catch(() => undefined);
-    void this.queue.disconnect().catch(() => undefined);
   }
 }
