@@ -1,7 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import {
   isMnemoError,
-  type Category,
   type IngestJobData,
   type IngestJobResult,
   type IngestProgress,
@@ -47,7 +46,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         },
       });
       const { created, touched } = run.outputs.store;
-      const categories = new Set<Category>([...created, ...touched].flatMap((m) => m.categories));
+      const categories = new Set<string>([...created, ...touched].flatMap((m) => m.categories));
       const result: IngestJobResult = {
         memories_created: created.length,
         memories_touched: touched.length,

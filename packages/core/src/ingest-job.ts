@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { CATEGORY_NAMES } from './categories';
 import { MEMORY_TYPES } from './memory-types';
 import { storeMemoriesRequestSchema } from './store-memories-request';
 
@@ -21,7 +20,7 @@ export type IngestJobData = z.infer<typeof ingestJobDataSchema>;
 export const storedMemorySummarySchema = z.object({
   id: z.string(),
   memory: z.string(),
-  categories: z.array(z.enum(CATEGORY_NAMES)),
+  categories: z.array(z.string().min(1).max(64)),
   type: z.enum(MEMORY_TYPES),
   created_at: z.string(),
 });
@@ -30,7 +29,7 @@ export const storedMemorySummarySchema = z.object({
 export const ingestJobResultSchema = z.object({
   memories_created: z.number().int(),
   memories_touched: z.number().int(),
-  categories_detected: z.array(z.enum(CATEGORY_NAMES)),
+  categories_detected: z.array(z.string()),
   memories: z.array(storedMemorySummarySchema),
   processing_ms: z.number(),
   stage_ms: z.partialRecord(z.enum(STAGE_NAMES), z.number()),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { CATEGORY_NAMES } from './categories';
 import { MEMORY_TYPES } from './memory-types';
 
 /** A stored memory, as the store holds it and the API returns it. */
@@ -7,7 +6,7 @@ export const memorySchema = z.object({
   id: z.uuid(),
   user_id: z.string(),
   memory: z.string(),
-  categories: z.array(z.enum(CATEGORY_NAMES)),
+  categories: z.array(z.string().min(1).max(64)),
   type: z.enum(MEMORY_TYPES),
   /** For episodic memories: when the event happens or happened (ISO-8601). */
   event_time: z.string().nullable(),

@@ -1,4 +1,4 @@
-import type { Category, Conversation, Memory, MemoryType } from '@mnemo/core';
+import type { Conversation, Memory, MemoryType } from '@mnemo/core';
 
 /** What the pipeline is asked to process: one conversation of one user. */
 export interface PipelineInput {
@@ -44,7 +44,8 @@ export interface ClassifiedFact extends ExtractedFact {
 }
 
 export interface CategorizedFact extends ClassifiedFact {
-  categories: Category[];
+  /** Built-in or operator-configured category names. */
+  categories: string[];
 }
 
 export interface EmbeddedFact extends CategorizedFact {

@@ -1,4 +1,4 @@
-import type { Memory } from '@mnemo/core';
+import type { Memory, MemoryType } from '@mnemo/core';
 
 /** A memory with its embedding, ready to be written. */
 export interface MemoryToStore {
@@ -8,6 +8,18 @@ export interface MemoryToStore {
 
 export type UpsertOutcome = { status: 'created' | 'touched'; memory: Memory };
 
+/** Narrows reads; every field is optional and they combine with AND. */
+export interface MemoryFilter {
+  /** Any of these categories. */
+  categories?: string[];
+  type?: MemoryType;
+  agent_id?: string;
+  thread_id?: string;
+  /** ISO-8601 bounds on created_at, inclusive. */
+  created_after?: string;
+  created_before?: string;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -16,6 +28,40 @@ export interface Page<T> {
 export interface ListOptions {
   page: number;
   pageSize: number;
+  filter?: MemoryFilter;
+}
+
+export interface SearchQuery {
+  /** Embedding of the query text. */
+  vector: number[];
+  /** The query text itself, for lexical matching. */
+  text: string;
+  limit: number;
+  filter?: MemoryFilter;
+}
+
+export interface SearchHit {
+  memory: Memory;
+  /** Cosine distance scaled to 0–1; lower is closer. */
+  vector_distance: number;
+  /** Fused rank score (vector and lexical); higher is better. */
+  score: number;
+}
+
+export interface MemoryPatch {
+  memory?: string;
+  /** Required with memory: the new text's embedding. */
+  vector?: number[];
+  categories?: string[];
+  type?: MemoryType;
+}
+
+export interface MemoryStats {
+  total: number;
+  by_category: Record<string, number>;
+  by_type: Record<MemoryType, number>;
+  first_memory: string | null;
+  last_memory: string | null;
 }
 
 /**
@@ -28,13 +74,41 @@ export interface MemoryStore {
   readonly dimension: number;
   /**
    * Idempotent: a memory whose id exists is touched (mentions + 1,
-   * updated_at) rather than duplicated. Returns one outcome per input, in order.
+   * updated_at) rather than duplicated; the same job writing again is a
+   * replay. Returns one outcome per input, in order.
    */
   upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]>;
+  /** Hybrid retrieval: vector similarity fused with lexical matching, best first. */
+  search(userId: string, query: SearchQuery): Promise<SearchHit[]>;
   get(userId: string, id: string): Promise<Memory | null>;
+  /** Newest first, stable across pages (ties broken by id). */
   list(userId: string, options: ListOptions): Promise<Page<Memory>>;
-  count(userId: string): Promise<number>;
+  /** Null when the user has no such memory. */
+  update(userId: string, id: string, patch: MemoryPatch, now: Date): Promise<Memory | null>;
+  /** Returns the ids that existed and were deleted. */
+  delete(userId: string, ids: string[]): Promise<string[]>;
+  count(userId: string, filter?: MemoryFilter): Promise<number>;
+  stats(userId: string): Promise<MemoryStats>;
   /** Throws when the store cannot serve requests. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Reciprocal rank fusion constant: 60 is the value from the original RRF paper. */
+export const RRF_K = 60;
+
+/** Fuses ranked id lists: each list adds 1/(k + rank) to an id's score. */
+export function reciprocalRankFusion(lists: string[][], k = RRF_K): Map<string, number> {
+  const scores = new Map<string, number>();
+  for (const list of lists) {
+    list.forEach((id, rank) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + rank + 1)));
+  }
+  return scores;
+}
+
+/** Words of a query worth matching lexically (letters and digits, 2+ chars, no stopwords). */
+export function queryTerms(text: string): string[] {
+  const STOP = new Set(['the', 'and', 'for', 'with', 'what', 'does', 'did', 'user', 'users', 'who', 'where', 'when', 'how', 'about', 'are', 'was', 'is', 'of', 'to', 'in', 'on', 'at', 'my', 'me', 'do', 'an', 'a', 'their', 'his', 'her']);
+  const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]{2,}/gu) ?? [];
+  return [...new Set(words.filter((w) => !STOP.has(w)))].slice(0, 32);
 }

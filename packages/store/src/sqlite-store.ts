@@ -2,8 +2,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { MnemoError, memorySchema, type Memory } from '@mnemo/core';
-import type { ListOptions, MemoryStore, MemoryToStore, Page, UpsertOutcome } from './memory-store';
+import { MnemoError, memorySchema, MEMORY_TYPES, type Memory } from '@mnemo/core';
+import {
+  queryTerms,
+  reciprocalRankFusion,
+  type ListOptions,
+  type MemoryFilter,
+  type MemoryPatch,
+  type MemoryStats,
+  type MemoryStore,
+  type MemoryToStore,
+  type Page,
+  type SearchHit,
+  type SearchQuery,
+  type UpsertOutcome,
+} from './memory-store';
 
 interface MemoryRow {
   rowid: number;
@@ -22,21 +35,47 @@ interface MemoryRow {
   provenance: string;
 }
 
-const COLUMNS =
-  'rowid, id, user_id, memory, categories, type, event_time, agent_id, thread_id, source, created_at, updated_at, mentions, provenance';
+const COLUMNS = ['rowid', 'id', 'user_id', 'memory', 'categories', 'type', 'event_time', 'agent_id', 'thread_id', 'source', 'created_at', 'updated_at', 'mentions', 'provenance'];
+const M_COLUMNS = COLUMNS.map((c) => `m.${c}`).join(', ');
+
+/** How many candidates each retriever contributes before fusion. */
+const CANDIDATES_PER_RESULT = 4;
+const MIN_CANDIDATES = 50;
 
 function toMemory(row: MemoryRow): Memory {
-  return memorySchema.parse({
-    ...row,
-    categories: JSON.parse(row.categories),
-    provenance: JSON.parse(row.provenance),
-  });
+  return memorySchema.parse({ ...row, categories: JSON.parse(row.categories), provenance: JSON.parse(row.provenance) });
+}
+
+/** SQL for a filter, with its parameters; always scoped to the user. */
+function where(userId: string, filter: MemoryFilter = {}): { sql: string; params: unknown[] } {
+  const clauses = ['m.user_id = ?'];
+  const params: unknown[] = [userId];
+  if (filter.categories?.length) {
+    clauses.push(`EXISTS (SELECT 1 FROM json_each(m.categories) WHERE value IN (${filter.categories.map(() => '?').join(',')}))`);
+    params.push(...filter.categories);
+  }
+  for (const key of ['type', 'agent_id', 'thread_id'] as const) {
+    if (filter[key] !== undefined) {
+      clauses.push(`m.${key} = ?`);
+      params.push(filter[key]);
+    }
+  }
+  if (filter.created_after) {
+    clauses.push('m.created_at >= ?');
+    params.push(filter.created_after);
+  }
+  if (filter.created_before) {
+    clauses.push('m.created_at <= ?');
+    params.push(filter.created_before);
+  }
+  return { sql: clauses.join(' AND '), params };
 }
 
 /**
  * Embedded store: better-sqlite3 with sqlite-vec, one file in the data dir.
  * WAL mode and a busy timeout let the API and several workers on one host
- * share the file; every write runs in one IMMEDIATE transaction.
+ * share the file; every write runs in one IMMEDIATE transaction. FTS5 keeps
+ * a lexical index of memory texts for hybrid search.
  */
 export class SqliteMemoryStore implements MemoryStore {
   readonly kind = 'sqlite';
@@ -53,7 +92,6 @@ export class SqliteMemoryStore implements MemoryStore {
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
       sqliteVec.load(db);
       migrate(db, dimension);
     } catch (err) {
@@ -63,9 +101,20 @@ export class SqliteMemoryStore implements MemoryStore {
     return new SqliteMemoryStore(db, dimension);
   }
 
+  private checkVector(vector: number[]): void {
+    if (vector.length !== this.dimension) {
+      throw new MnemoError('PROCESSING_ERROR', `vector has ${vector.length} dimensions, store expects ${this.dimension}`);
+    }
+  }
+
+  private row(userId: string, id: string): MemoryRow | undefined {
+    return this.db
+      .prepare<[string, string], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.id = ? AND m.user_id = ?`)
+      .get(id, userId);
+  }
+
   async upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]> {
     const stamp = now.toISOString();
-    const find = this.db.prepare<[string, string], MemoryRow>(`SELECT ${COLUMNS} FROM memories WHERE id = ? AND user_id = ?`);
     const insert = this.db.prepare(
       `INSERT INTO memories (id, user_id, memory, categories, type, event_time, agent_id, thread_id, source,
          created_at, updated_at, mentions, provenance)
@@ -78,10 +127,8 @@ export class SqliteMemoryStore implements MemoryStore {
     const write = this.db.transaction((): UpsertOutcome[] =>
       items.map(({ memory, vector }) => {
         if (memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
-        if (vector.length !== this.dimension) {
-          throw new MnemoError('PROCESSING_ERROR', `vector has ${vector.length} dimensions, store expects ${this.dimension}`);
-        }
-        const existing = find.get(memory.id, userId);
+        this.checkVector(vector);
+        const existing = this.row(userId, memory.id);
         if (existing) {
           // The same job writing again (a retry after a crash) is a replay, not a new mention.
           if (JSON.parse(existing.provenance).job_id === memory.provenance.job_id) {
@@ -97,7 +144,7 @@ export class SqliteMemoryStore implements MemoryStore {
           stamp,
         });
         insertVector.run(BigInt(info.lastInsertRowid), userId, new Float32Array(vector));
-        const created = find.get(memory.id, userId);
+        const created = this.row(userId, memory.id);
         if (!created) throw new Error(`memory ${memory.id} vanished inside its own transaction`);
         return { status: 'created', memory: toMemory(created) };
       }),
@@ -105,25 +152,132 @@ export class SqliteMemoryStore implements MemoryStore {
     return write.immediate();
   }
 
+  async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
+    this.checkVector(vector);
+    const pool = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
+    const scope = where(userId, filter);
+    const embedding = new Float32Array(vector);
+    // Exact distances over the user's (filtered) memories: filters stay exact, and
+    // brute force over one user's vectors is fast at the scale of personal memory.
+    const byVector = this.db
+      .prepare<unknown[], MemoryRow & { distance: number }>(
+        `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
+           FROM memories m JOIN memory_vectors v ON v.rowid = m.rowid
+          WHERE ${scope.sql} AND v.user_id = ?
+          ORDER BY distance LIMIT ?`,
+      )
+      .all(embedding, ...scope.params, userId, pool);
+
+    const terms = queryTerms(text);
+    const byText = terms.length
+      ? this.db
+          .prepare<unknown[], MemoryRow & { distance: number }>(
+            `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
+               FROM memories_fts f
+               JOIN memories m ON m.rowid = f.rowid
+               JOIN memory_vectors v ON v.rowid = m.rowid
+              WHERE memories_fts MATCH ? AND ${scope.sql} AND v.user_id = ?
+              ORDER BY bm25(memories_fts) LIMIT ?`,
+          )
+          .all(embedding, terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR '), ...scope.params, userId, pool)
+      : [];
+
+    const rows = new Map<string, MemoryRow & { distance: number }>();
+    for (const row of [...byVector, ...byText]) rows.set(row.id, row);
+    const fused = reciprocalRankFusion([byVector.map((r) => r.id), byText.map((r) => r.id)]);
+    return [...fused.entries()]
+      .sort((a, b) => b[1] - a[1] || rows.get(a[0])!.distance - rows.get(b[0])!.distance)
+      .slice(0, limit)
+      .map(([id, score]) => {
+        const row = rows.get(id)!;
+        return { memory: toMemory(row), vector_distance: Math.min(1, Math.max(0, row.distance / 2)), score };
+      });
+  }
+
   async get(userId: string, id: string): Promise<Memory | null> {
-    const row = this.db
-      .prepare<[string, string], MemoryRow>(`SELECT ${COLUMNS} FROM memories WHERE id = ? AND user_id = ?`)
-      .get(id, userId);
+    const row = this.row(userId, id);
     return row ? toMemory(row) : null;
   }
 
-  async list(userId: string, { page, pageSize }: ListOptions): Promise<Page<Memory>> {
+  async list(userId: string, { page, pageSize, filter }: ListOptions): Promise<Page<Memory>> {
+    const scope = where(userId, filter);
     const rows = this.db
-      .prepare<[string, number, number], MemoryRow>(
-        `SELECT ${COLUMNS} FROM memories WHERE user_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      .prepare<unknown[], MemoryRow>(
+        `SELECT ${M_COLUMNS} FROM memories m WHERE ${scope.sql} ORDER BY m.created_at DESC, m.id LIMIT ? OFFSET ?`,
       )
-      .all(userId, pageSize, (page - 1) * pageSize);
-    return { items: rows.map(toMemory), total: await this.count(userId) };
+      .all(...scope.params, pageSize, (page - 1) * pageSize);
+    return { items: rows.map(toMemory), total: await this.count(userId, filter) };
   }
 
-  async count(userId: string): Promise<number> {
-    const row = this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM memories WHERE user_id = ?').get(userId);
+  async update(userId: string, id: string, patch: MemoryPatch, now: Date): Promise<Memory | null> {
+    if (patch.memory !== undefined && !patch.vector) throw new Error('a new memory text needs its vector');
+    if (patch.vector) this.checkVector(patch.vector);
+    const apply = this.db.transaction((): Memory | null => {
+      const existing = this.row(userId, id);
+      if (!existing) return null;
+      this.db
+        .prepare('UPDATE memories SET memory = ?, categories = ?, type = ?, updated_at = ? WHERE rowid = ?')
+        .run(
+          patch.memory ?? existing.memory,
+          patch.categories ? JSON.stringify(patch.categories) : existing.categories,
+          patch.type ?? existing.type,
+          now.toISOString(),
+          existing.rowid,
+        );
+      if (patch.vector) {
+        this.db.prepare('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
+        this.db
+          .prepare('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
+          .run(BigInt(existing.rowid), userId, new Float32Array(patch.vector));
+      }
+      return toMemory(this.row(userId, id)!);
+    });
+    return apply.immediate();
+  }
+
+  async delete(userId: string, ids: string[]): Promise<string[]> {
+    const remove = this.db.transaction((): string[] => {
+      const deleted: string[] = [];
+      for (const id of ids) {
+        const existing = this.row(userId, id);
+        if (!existing) continue;
+        this.db.prepare('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
+        this.db.prepare('DELETE FROM memories WHERE rowid = ?').run(existing.rowid);
+        deleted.push(id);
+      }
+      return deleted;
+    });
+    return remove.immediate();
+  }
+
+  async count(userId: string, filter?: MemoryFilter): Promise<number> {
+    const scope = where(userId, filter);
+    const row = this.db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM memories m WHERE ${scope.sql}`).get(...scope.params);
     return row?.n ?? 0;
+  }
+
+  async stats(userId: string): Promise<MemoryStats> {
+    const totals = this.db
+      .prepare<[string], { n: number; first: string | null; last: string | null }>(
+        'SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM memories WHERE user_id = ?',
+      )
+      .get(userId)!;
+    const byCategory = this.db
+      .prepare<[string], { category: string; n: number }>(
+        `SELECT c.value AS category, count(*) AS n FROM memories m, json_each(m.categories) c
+          WHERE m.user_id = ? GROUP BY c.value ORDER BY n DESC, category`,
+      )
+      .all(userId);
+    const byType = this.db
+      .prepare<[string], { type: string; n: number }>('SELECT type, count(*) AS n FROM memories WHERE user_id = ? GROUP BY type')
+      .all(userId);
+    return {
+      total: totals.n,
+      by_category: Object.fromEntries(byCategory.map((r) => [r.category, r.n])),
+      by_type: Object.fromEntries(MEMORY_TYPES.map((t) => [t, byType.find((r) => r.type === t)?.n ?? 0])) as MemoryStats['by_type'],
+      first_memory: totals.first,
+      last_memory: totals.last,
+    };
   }
 
   async ping(): Promise<void> {
@@ -155,6 +309,19 @@ function migrate(db: Database.Database, dimension: number): void {
       provenance TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS memories_user_created ON memories (user_id, created_at);
+    -- Lexical index over memory texts, kept in step by triggers.
+    CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
+      memory, content='memories', content_rowid='rowid', tokenize='porter unicode61');
+    CREATE TRIGGER IF NOT EXISTS memories_fts_insert AFTER INSERT ON memories BEGIN
+      INSERT INTO memories_fts (rowid, memory) VALUES (new.rowid, new.memory);
+    END;
+    CREATE TRIGGER IF NOT EXISTS memories_fts_delete AFTER DELETE ON memories BEGIN
+      INSERT INTO memories_fts (memories_fts, rowid, memory) VALUES ('delete', old.rowid, old.memory);
+    END;
+    CREATE TRIGGER IF NOT EXISTS memories_fts_update AFTER UPDATE OF memory ON memories BEGIN
+      INSERT INTO memories_fts (memories_fts, rowid, memory) VALUES ('delete', old.rowid, old.memory);
+      INSERT INTO memories_fts (rowid, memory) VALUES (new.rowid, new.memory);
+    END;
   `);
   const stored = db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'dimension'").get();
   if (stored && Number(stored.value) !== dimension) {
