@@ -49,7 +49,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const store = SqliteMemoryStore.open(dataDir, embedder.dimension);
   const ingest = new IngestQueue(config, redis, blocking);
   const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
-  const app = createApp({ config, logger, redis, keys, ingest, store });
+  const app = createApp({ config, logger, redis, keys, ingest, store, embedder });
   const workers: Worker[] = [];
   const connections: Redis[] = [];
 

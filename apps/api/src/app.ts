@@ -1,15 +1,20 @@
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
-import type { Config, Logger } from '@mnemo/core';
+import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
+import { LocalReranker, type Embedder } from '@mnemo/pipeline';
 import type { IngestQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestLog } from './middleware/request-log';
 import { healthRouter } from './routes/health';
+import { categoriesRouter } from './routes/categories';
 import { jobsRouter } from './routes/jobs';
 import { memoriesRouter } from './routes/memories';
+import { memoryManagementRouter } from './routes/memory-management';
+import { profileRouter } from './routes/profile';
+import { searchRouter } from './routes/search';
 
 export interface AppDeps {
   config: Config;
@@ -18,6 +23,7 @@ export interface AppDeps {
   keys: ApiKeyRepository;
   ingest: IngestQueue;
   store: MemoryStore;
+  embedder: Embedder;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -31,6 +37,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authenticate(deps.keys));
   app.use(memoriesRouter({ ingest: deps.ingest, syncWaitMs: deps.config.MNEMO_SYNC_WAIT_MS, jsonBody }));
   app.use(jobsRouter(deps));
+  const taxonomy = buildTaxonomy(deps.config.MNEMO_CUSTOM_CATEGORIES);
+  const reranker = new LocalReranker();
+  app.use(searchRouter({ store: deps.store, embedder: deps.embedder, reranker, taxonomy, jsonBody }));
+  app.use(memoryManagementRouter({ store: deps.store, embedder: deps.embedder, taxonomy, jsonBody }));
+  app.use(categoriesRouter({ store: deps.store, taxonomy }));
+  app.use(profileRouter(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -21,13 +21,14 @@ async function main(): Promise<void> {
   resources.push({ name: 'redis', close: async () => void (redis.disconnect(), blocking.disconnect()) });
   await waitForRedis(redis, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
 
-  const store = await openMemoryStore(config, createEmbedder(config).dimension);
+  const embedder = createEmbedder(config);
+  const store = await openMemoryStore(config, embedder.dimension);
   resources.push({ name: 'store', close: () => store.close() });
   const ingest = new IngestQueue(config, redis, blocking);
   resources.push({ name: 'ingest queue', close: () => ingest.close() });
   const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
 
-  const app = createApp({ config, logger, redis, keys, ingest, store });
+  const app = createApp({ config, logger, redis, keys, ingest, store, embedder });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
   });

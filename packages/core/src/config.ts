@@ -36,6 +36,25 @@ const bootstrapKeys = z
     return keys;
   });
 
+const customCategories = z
+  .string()
+  .optional()
+  .transform((raw, ctx): { name: string; description: string }[] => {
+    if (!raw || raw.trim() === '') return [];
+    const entries: { name: string; description: string }[] = [];
+    for (const entry of raw.split(';').map((s) => s.trim()).filter(Boolean)) {
+      const split = entry.indexOf(':');
+      const name = (split < 0 ? entry : entry.slice(0, split)).trim().toLowerCase();
+      const description = split < 0 ? '' : entry.slice(split + 1).trim();
+      if (!/^[a-z][a-z0-9_-]{1,63}$/.test(name) || !description) {
+        ctx.addIssue({ code: 'custom', message: `entry "${entry}" must be name:description (name: a-z, 0-9, _ or -)` });
+        return z.NEVER;
+      }
+      entries.push({ name, description });
+    }
+    return entries;
+  });
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
@@ -69,6 +88,9 @@ export const configSchema = z.object({
   MNEMO_KEEP_FAILED_COUNT: intFrom(50_000),
   /** Bound on a graceful shutdown; active jobs still running then are handed back to the queue. */
   MNEMO_SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
+
+  /** Extra categories: "name:description;name:description". */
+  MNEMO_CUSTOM_CATEGORIES: customCategories,
 
   MNEMO_STORE: z.enum(['sqlite']).default('sqlite'),
   MNEMO_EXTRACTOR: z.enum(['offline']).default('offline'),

@@ -9,3 +9,5 @@ export * from './memory';
 export * from './memory-types';
 export * from './store-memories-request';
 export * from './shutdown';
+export * from './taxonomy';
+export * from './read-requests';

@@ -21,6 +21,6 @@ export function createExtraction(config: Config): {
 } {
   switch (config.MNEMO_EXTRACTOR) {
     case 'offline':
-      return { extractor: new OfflineExtractor(), classifier: new OfflineClassifier(), categorizer: new OfflineCategorizer() };
+      return { extractor: new OfflineExtractor(), classifier: new OfflineClassifier(), categorizer: new OfflineCategorizer(config.MNEMO_CUSTOM_CATEGORIES) };
   }
 }

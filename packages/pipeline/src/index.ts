@@ -7,3 +7,5 @@ export * from './runner';
 export { analyze } from './stages/analyze';
 export * from './types';
 export * from './components';
+export { buildProfile, type UserProfile, type CategoryProfile } from './profile/build-profile';
+export { LocalReranker, type Reranker, type RerankedHit } from './rerankers/local-reranker';

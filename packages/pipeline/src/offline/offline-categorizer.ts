@@ -21,21 +21,33 @@ const RELATION_SUBJECT =
 const KEEP_SHARE = 0.6;
 const MAX_CATEGORIES = 2;
 
+export interface CustomCategory {
+  name: string;
+  description: string;
+}
+
+/** A custom category matches its own name or the longer words of its description. */
+function customMatcher({ name, description }: CustomCategory): RegExp {
+  const words = [name.replace(/[-_]/g, ' '), ...(description.toLowerCase().match(/[a-z]{4,}/g) ?? [])];
+  const stems = [...new Set(words)].filter((w) => !['user', 'users', 'their', 'about', 'with', 'from', 'that', 'this'].includes(w));
+  return new RegExp(`(?<![a-z])(?:${stems.map((w) => entryPattern(w)).join('|')})`, 'g');
+}
+
 /** Lexicon scoring: the best-matching categories, plus private when sensitive words appear. */
-export function categoriesOf(text: string): Category[] {
+export function categoriesOf(text: string, custom: { category: string; pattern: RegExp }[] = []): string[] {
   const full = text.toLowerCase();
   const lower = full.replace(/^user('s)?\s+/, '');
   const bonus = (category: Category) => (category === 'relationships' && RELATION_SUBJECT.test(full) ? 2 : 0);
-  const scores = MATCHERS.map(({ category, pattern }) => ({
+  const scores = [...MATCHERS, ...custom].map(({ category, pattern }) => ({
     category,
-    score: (lower.match(pattern)?.length ?? 0) + bonus(category),
+    score: (lower.match(pattern)?.length ?? 0) + bonus(category as Category),
   }))
     .filter((s) => s.score > 0)
     .sort((a, b) => b.score - a.score);
   const sensitive = scores.some((s) => s.category === 'private');
   const ranked = scores.filter((s) => s.category !== 'private');
   const top = ranked[0]?.score ?? 0;
-  const chosen = ranked
+  const chosen: string[] = ranked
     .filter((s) => s.score >= top * KEEP_SHARE)
     .slice(0, MAX_CATEGORIES)
     .map((s) => s.category);
@@ -45,7 +57,13 @@ export function categoriesOf(text: string): Category[] {
 }
 
 export class OfflineCategorizer implements FactCategorizer {
+  private readonly custom: { category: string; pattern: RegExp }[];
+
+  constructor(custom: CustomCategory[] = []) {
+    this.custom = custom.map((c) => ({ category: c.name, pattern: customMatcher(c) }));
+  }
+
   async categorize(facts: ClassifiedFact[]): Promise<CategorizedFact[]> {
-    return facts.map((fact) => ({ ...fact, categories: categoriesOf(fact.text) }));
+    return facts.map((fact) => ({ ...fact, categories: categoriesOf(fact.text, this.custom) }));
   }
 }

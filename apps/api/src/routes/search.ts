@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { searchRequestSchema, type TaxonomyEntry } from '@mnemo/core';
+import { buildProfile, type Embedder, type Reranker } from '@mnemo/pipeline';
+import type { MemoryStore } from '@mnemo/store';
+import { actingUser, principalOf } from '../middleware/authenticate';
+import { checkCategories } from '../middleware/check-categories';
+import { parseOrThrow, requireJson } from '../middleware/validate';
+
+export interface SearchRouteDeps {
+  store: MemoryStore;
+  embedder: Embedder;
+  reranker: Reranker;
+  taxonomy: TaxonomyEntry[];
+  jsonBody: ReturnType<typeof import('express').json>;
+}
+
+/** With rerank, this many times the requested results are re-scored. */
+const RERANK_POOL_FACTOR = 5;
+
+export function searchRouter({ store, embedder, reranker, taxonomy, jsonBody }: SearchRouteDeps): Router {
+  const router = Router();
+  router.post('/v1/memories/search', requireJson, jsonBody, async (req, res) => {
+    const body = parseOrThrow(searchRequestSchema, req.body);
+    checkCategories(taxonomy, body.categories);
+    const userId = actingUser(principalOf(res.locals), body.user_id);
+    const [vector] = await embedder.embed([body.query], 'query');
+    const filter = { categories: body.categories, type: body.type, agent_id: body.agent_id, thread_id: body.thread_id };
+    const pool = body.rerank ? Math.min(100, body.limit * RERANK_POOL_FACTOR) : body.limit;
+    const hits = await store.search(userId, { vector: vector!, text: body.query, limit: pool, filter });
+    const ranked = body.rerank ? (await reranker.rerank(body.query, hits)).slice(0, body.limit) : hits;
+    // An empty result is an answer, not an error.
+    res.json({
+      user_bio: body.include_bio ? (await buildProfile(store, userId)).user_bio : null,
+      memories: ranked.map((hit) => ({
+        id: hit.memory.id,
+        memory: hit.memory.memory,
+        categories: hit.memory.categories,
+        type: hit.memory.type,
+        vector_distance: Math.round(hit.vector_distance * 10_000) / 10_000,
+        ...('rerank_score' in hit ? { rerank_score: hit.rerank_score } : {}),
+        source: hit.memory.source,
+        created_at: hit.memory.created_at,
+        updated_at: hit.memory.updated_at,
+        agent_id: hit.memory.agent_id,
+        thread_id: hit.memory.thread_id,
+      })),
+    });
+  });
+  return router;
+}

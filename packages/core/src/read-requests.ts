@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { MEMORY_TYPES } from './memory-types';
+
+/** Schemas of the read and manage endpoints. Category names are checked against the taxonomy separately. */
+
+const optionalId = z.string().trim().min(1).max(256).optional();
+const categoryList = z.array(z.string().trim().min(1).max(64)).max(20);
+/** Query strings give "a,b" or repeated keys; both become a list. */
+const categoryQuery = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(categoryList)
+  .optional();
+
+export const searchRequestSchema = z.object({
+  query: z.string().trim().min(1, 'must not be empty').max(2_000),
+  limit: z.number().int().min(1).max(100).default(10),
+  categories: categoryList.optional(),
+  type: z.enum(MEMORY_TYPES).optional(),
+  agent_id: optionalId,
+  thread_id: optionalId,
+  rerank: z.boolean().default(false),
+  include_bio: z.boolean().default(false),
+  user_id: optionalId,
+});
+export type SearchRequest = z.infer<typeof searchRequestSchema>;
+
+export const listQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+  categories: categoryQuery,
+  type: z.enum(MEMORY_TYPES).optional(),
+  agent_id: optionalId,
+  thread_id: optionalId,
+  created_after: z.iso.datetime({ offset: true }).optional(),
+  created_before: z.iso.datetime({ offset: true }).optional(),
+  user_id: optionalId,
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export const memoryPatchSchema = z
+  .object({
+    memory: z.string().trim().min(1).max(2_000).optional(),
+    categories: categoryList.min(1).optional(),
+    type: z.enum(MEMORY_TYPES).optional(),
+    user_id: optionalId,
+  })
+  .strict()
+  .refine((p) => p.memory !== undefined || p.categories !== undefined || p.type !== undefined, {
+    message: 'give at least one of memory, categories, type',
+  });
+export type MemoryPatchRequest = z.infer<typeof memoryPatchSchema>;
+
+export const batchDeleteSchema = z.object({
+  memory_ids: z.array(z.string().min(1).max(64)).min(1).max(1_000),
+  user_id: optionalId,
+});
+
+export const memoryIdSchema = z.uuid({ message: 'is not a memory id' });
+
+export const userQuerySchema = z.object({ user_id: optionalId, refresh: z.enum(['true', 'false']).optional() });
