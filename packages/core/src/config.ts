@@ -92,7 +92,15 @@ export const configSchema = z.object({
   /** Extra categories: "name:description;name:description". */
   MNEMO_CUSTOM_CATEGORIES: customCategories,
 
-  MNEMO_STORE: z.enum(['sqlite']).default('sqlite'),
+  /** sqlite: embedded file in MNEMO_DATA_DIR. qdrant: a Qdrant server or cluster at QDRANT_URL. */
+  MNEMO_STORE: z.enum(['sqlite', 'qdrant']).default('sqlite'),
+  QDRANT_URL: z.url().optional(),
+  QDRANT_API_KEY: z.string().min(1).optional(),
+  MNEMO_QDRANT_COLLECTION: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/).default('mnemo_memories'),
+  /** Applied when mnemo creates the collection; a cluster spreads shards and replicas across nodes. */
+  MNEMO_QDRANT_SHARDS: intFrom(1, 1),
+  MNEMO_QDRANT_REPLICATION_FACTOR: intFrom(1, 1),
+  MNEMO_QDRANT_WRITE_CONSISTENCY: intFrom(1, 1),
   MNEMO_EXTRACTOR: z.enum(['offline']).default('offline'),
   MNEMO_EMBEDDER: z.enum(['local']).default('local'),
   /** Vector size of the local embedder. */
@@ -105,6 +113,10 @@ export const configSchema = z.object({
    * and demos of retries and shutdown; leave at 0 in production.
    */
   MNEMO_FAULT_STAGE_DELAY_MS: intFrom(0),
+}).superRefine((cfg, ctx) => {
+  if (cfg.MNEMO_STORE === 'qdrant' && !cfg.QDRANT_URL) {
+    ctx.addIssue({ code: 'custom', path: ['QDRANT_URL'], message: 'is required when MNEMO_STORE=qdrant' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema> & { LOG_FORMAT: 'json' | 'pretty' };

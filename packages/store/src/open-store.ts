@@ -1,5 +1,6 @@
 import type { Config } from '@mnemo/core';
 import type { MemoryStore } from './memory-store';
+import { QdrantMemoryStore } from './qdrant-store';
 import { SqliteMemoryStore } from './sqlite-store';
 
 /** Picks the store adapter named by MNEMO_STORE. */
@@ -7,5 +8,15 @@ export async function openMemoryStore(config: Config, dimension: number): Promis
   switch (config.MNEMO_STORE) {
     case 'sqlite':
       return SqliteMemoryStore.open(config.MNEMO_DATA_DIR, dimension);
+    case 'qdrant':
+      return QdrantMemoryStore.open({
+        url: config.QDRANT_URL!,
+        apiKey: config.QDRANT_API_KEY,
+        collection: config.MNEMO_QDRANT_COLLECTION,
+        dimension,
+        shardNumber: config.MNEMO_QDRANT_SHARDS,
+        replicationFactor: config.MNEMO_QDRANT_REPLICATION_FACTOR,
+        writeConsistencyFactor: config.MNEMO_QDRANT_WRITE_CONSISTENCY,
+      });
   }
 }

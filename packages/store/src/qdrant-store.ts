@@ -1,0 +1,339 @@
+import type * as QdrantModule from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
+import type { QdrantClient, Schemas } from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
+import { MEMORY_TYPES, MnemoError, memorySchema, type Memory } from '@mnemo/core';
+import {
+  queryTerms,
+  reciprocalRankFusion,
+  type ListOptions,
+  type MemoryFilter,
+  type MemoryPatch,
+  type MemoryStats,
+  type MemoryStore,
+  type MemoryToStore,
+  type Page,
+  type SearchHit,
+  type SearchQuery,
+  type UpsertOutcome,
+} from './memory-store';
+
+// The package ships a CommonJS build, but its type declarations are ESM-only.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { QdrantClient: QdrantClientClass } = require('@qdrant/js-client-rest') as typeof QdrantModule;
+
+type Filter = Schemas['Filter'];
+type Condition = Schemas['FieldCondition'];
+
+export interface QdrantStoreOptions {
+  url: string;
+  apiKey?: string;
+  collection: string;
+  dimension: number;
+  /** Cluster layout, applied when the collection is created. */
+  shardNumber?: number;
+  replicationFactor?: number;
+  writeConsistencyFactor?: number;
+}
+
+/** Keyword payload indexes besides the tenant one; filters use each of them. */
+const KEYWORD_FIELDS = ['agent_id', 'thread_id', 'categories', 'type'] as const;
+const CANDIDATES_PER_RESULT = 4;
+const MIN_CANDIDATES = 50;
+/** Page through a user's points this many at a time when a read needs them all. */
+const SCROLL_BATCH = 1_000;
+
+type Payload = Omit<Memory, 'id'>;
+
+function toMemory(id: string | number, payload: Record<string, unknown> | null | undefined): Memory {
+  return memorySchema.parse({ ...payload, id: String(id) });
+}
+
+function cosineDistance(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return 1 - dot / (Math.sqrt(na * nb) || 1);
+}
+
+/**
+ * Qdrant adapter: one collection for all users, user_id as a tenant-indexed
+ * payload field. Every read and write carries the user filter (or checks
+ * the owner of points addressed by id), so no call can cross users. Writes
+ * wait for the write to be applied (`wait: true`) before answering.
+ */
+export class QdrantMemoryStore implements MemoryStore {
+  readonly kind = 'qdrant';
+  readonly dimension: number;
+  private readonly client: QdrantClient;
+  private readonly collection: string;
+
+  private constructor(client: QdrantClient, options: QdrantStoreOptions) {
+    this.client = client;
+    this.collection = options.collection;
+    this.dimension = options.dimension;
+  }
+
+  /** Connects, and creates the collection and its payload indexes when missing. */
+  static async open(options: QdrantStoreOptions): Promise<QdrantMemoryStore> {
+    const client = new QdrantClientClass({ url: options.url, apiKey: options.apiKey, checkCompatibility: false, timeout: 30_000 });
+    const store = new QdrantMemoryStore(client, options);
+    await store.ensureCollection(options);
+    return store;
+  }
+
+  private async ensureCollection(options: QdrantStoreOptions): Promise<void> {
+    const { exists } = await this.client.collectionExists(this.collection);
+    if (exists) {
+      const info = await this.client.getCollection(this.collection);
+      const vectors = info.config.params.vectors as { size?: number } | undefined;
+      if (vectors?.size !== undefined && vectors.size !== this.dimension) {
+        throw new Error(
+          `Qdrant collection "${this.collection}" holds ${vectors.size}-dimensional vectors, but the embedder ` +
+            `produces ${this.dimension}. Use another MNEMO_QDRANT_COLLECTION or the original embedder.`,
+        );
+      }
+    } else {
+      await this.client.createCollection(this.collection, {
+        vectors: { size: this.dimension, distance: 'Cosine' },
+        shard_number: options.shardNumber,
+        replication_factor: options.replicationFactor,
+        write_consistency_factor: options.writeConsistencyFactor,
+      });
+    }
+    // Creating an index that exists is a no-op in Qdrant, so this also repairs a half-made collection.
+    await this.client.createPayloadIndex(this.collection, {
+      field_name: 'user_id',
+      field_schema: { type: 'keyword', is_tenant: true },
+      wait: true,
+    });
+    for (const field of KEYWORD_FIELDS) {
+      await this.client.createPayloadIndex(this.collection, { field_name: field, field_schema: 'keyword', wait: true });
+    }
+    await this.client.createPayloadIndex(this.collection, { field_name: 'created_at', field_schema: 'datetime', wait: true });
+    await this.client.createPayloadIndex(this.collection, {
+      field_name: 'memory',
+      field_schema: { type: 'text', tokenizer: 'word', lowercase: true, min_token_len: 2 },
+      wait: true,
+    });
+  }
+
+  private filter(userId: string, filter: MemoryFilter = {}, extra: Condition[] = []): Filter {
+    const must: Condition[] = [{ key: 'user_id', match: { value: userId } }];
+    if (filter.categories?.length) must.push({ key: 'categories', match: { any: filter.categories } });
+    for (const key of ['type', 'agent_id', 'thread_id'] as const) {
+      const value = filter[key];
+      if (value !== undefined) must.push({ key, match: { value } });
+    }
+    if (filter.created_after || filter.created_before) {
+      must.push({ key: 'created_at', range: { gte: filter.created_after, lte: filter.created_before } });
+    }
+    return { must: [...must, ...extra] };
+  }
+
+  private checkVector(vector: number[]): void {
+    if (vector.length !== this.dimension) {
+      throw new MnemoError('PROCESSING_ERROR', `vector has ${vector.length} dimensions, store expects ${this.dimension}`);
+    }
+  }
+
+  /** The user's points among these ids; points of other users are treated as absent. */
+  private async owned(userId: string, ids: string[], withVector = false): Promise<Map<string, Schemas['Record']>> {
+    if (ids.length === 0) return new Map();
+    const records = await this.client.retrieve(this.collection, { ids, with_payload: true, with_vector: withVector });
+    return new Map(records.filter((r) => r.payload?.user_id === userId).map((r) => [String(r.id), r]));
+  }
+
+  async upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]> {
+    const stamp = now.toISOString();
+    items.forEach(({ memory, vector }) => {
+      if (memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
+      this.checkVector(vector);
+    });
+    const existing = await this.owned(userId, items.map((i) => i.memory.id));
+    const outcomes: UpsertOutcome[] = [];
+    const points: Schemas['PointStruct'][] = [];
+    for (const { memory, vector } of items) {
+      const found = existing.get(memory.id);
+      if (found) {
+        const current = toMemory(memory.id, found.payload);
+        // The same job writing again (a retry after a crash) is a replay, not a new mention.
+        if (current.provenance.job_id === memory.provenance.job_id) {
+          outcomes.push({ status: 'created', memory: current });
+          continue;
+        }
+        const touched = { ...current, mentions: current.mentions + 1, updated_at: stamp };
+        await this.client.setPayload(this.collection, {
+          points: [memory.id],
+          payload: { mentions: touched.mentions, updated_at: stamp },
+          filter: this.filter(userId),
+          wait: true,
+        });
+        outcomes.push({ status: 'touched', memory: touched });
+        continue;
+      }
+      const { id, ...rest } = memory;
+      const payload: Payload = { ...rest, created_at: stamp, updated_at: stamp, mentions: 1 };
+      points.push({ id, vector, payload: payload as unknown as Record<string, unknown> });
+      outcomes.push({ status: 'created', memory: toMemory(id, payload as unknown as Record<string, unknown>) });
+    }
+    if (points.length > 0) await this.client.upsert(this.collection, { points, wait: true });
+    return outcomes;
+  }
+
+  async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
+    this.checkVector(vector);
+    const pool = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
+    const byVector = await this.client.query(this.collection, {
+      query: vector,
+      filter: this.filter(userId, filter),
+      limit: pool,
+      with_payload: true,
+    });
+    const distances = new Map<string, number>();
+    const memories = new Map<string, Memory>();
+    for (const point of byVector.points) {
+      memories.set(String(point.id), toMemory(point.id, point.payload));
+      distances.set(String(point.id), 1 - point.score);
+    }
+
+    // Lexical side: points whose text holds any query word, re-scored here by how many words they hold.
+    const terms = queryTerms(text);
+    let lexical: string[] = [];
+    if (terms.length > 0) {
+      const base = this.filter(userId, filter);
+      const matched = await this.client.scroll(this.collection, {
+        filter: { ...base, should: terms.map((t) => ({ key: 'memory', match: { text: t } })) },
+        limit: pool,
+        with_payload: true,
+        with_vector: true,
+      });
+      const scored = matched.points.map((point) => {
+        const memory = toMemory(point.id, point.payload);
+        const words = new Set(memory.memory.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []);
+        memories.set(memory.id, memory);
+        if (!distances.has(memory.id)) distances.set(memory.id, cosineDistance(vector, point.vector as number[]));
+        return { id: memory.id, hits: terms.filter((t) => words.has(t)).length };
+      });
+      lexical = scored.sort((a, b) => b.hits - a.hits).map((s) => s.id);
+    }
+
+    const fused = reciprocalRankFusion([byVector.points.map((p) => String(p.id)), lexical]);
+    return [...fused.entries()]
+      .sort((a, b) => b[1] - a[1] || distances.get(a[0])! - distances.get(b[0])!)
+      .slice(0, limit)
+      .map(([id, score]) => ({
+        memory: memories.get(id)!,
+        vector_distance: Math.min(1, Math.max(0, distances.get(id)! / 2)),
+        score,
+      }));
+  }
+
+  async get(userId: string, id: string): Promise<Memory | null> {
+    const record = (await this.owned(userId, [id])).get(id);
+    return record ? toMemory(id, record.payload) : null;
+  }
+
+  async list(userId: string, { page, pageSize, filter }: ListOptions): Promise<Page<Memory>> {
+    // Qdrant pages an ordered scroll by value, not by offset: read up to the end of the page.
+    const { points } = await this.client.scroll(this.collection, {
+      filter: this.filter(userId, filter),
+      limit: page * pageSize,
+      order_by: { key: 'created_at', direction: 'desc' },
+      with_payload: true,
+    });
+    const items = points.map((p) => toMemory(p.id, p.payload)).sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
+    return { items: items.slice((page - 1) * pageSize, page * pageSize), total: await this.count(userId, filter) };
+  }
+
+  async update(userId: string, id: string, patch: MemoryPatch, now: Date): Promise<Memory | null> {
+    if (patch.memory !== undefined && !patch.vector) throw new Error('a new memory text needs its vector');
+    if (patch.vector) this.checkVector(patch.vector);
+    const record = (await this.owned(userId, [id])).get(id);
+    if (!record) return null;
+    const current = toMemory(id, record.payload);
+    const updated: Memory = {
+      ...current,
+      memory: patch.memory ?? current.memory,
+      categories: patch.categories ?? current.categories,
+      type: patch.type ?? current.type,
+      updated_at: now.toISOString(),
+    };
+    await this.client.setPayload(this.collection, {
+      points: [id],
+      payload: { memory: updated.memory, categories: updated.categories, type: updated.type, updated_at: updated.updated_at },
+      filter: this.filter(userId),
+      wait: true,
+    });
+    if (patch.vector) {
+      await this.client.updateVectors(this.collection, { points: [{ id, vector: patch.vector }], wait: true });
+    }
+    return updated;
+  }
+
+  async delete(userId: string, ids: string[]): Promise<string[]> {
+    const owned = [...(await this.owned(userId, ids)).keys()];
+    if (owned.length > 0) {
+      await this.client.delete(this.collection, {
+        filter: this.filter(userId, {}, [{ has_id: owned } as unknown as Condition]),
+        wait: true,
+      });
+    }
+    return ids.filter((id) => owned.includes(id));
+  }
+
+  async count(userId: string, filter?: MemoryFilter): Promise<number> {
+    const { count } = await this.client.count(this.collection, { filter: this.filter(userId, filter), exact: true });
+    return count;
+  }
+
+  async stats(userId: string): Promise<MemoryStats> {
+    const total = await this.count(userId);
+    const byType = Object.fromEntries(
+      await Promise.all(MEMORY_TYPES.map(async (type) => [type, await this.count(userId, { type })] as const)),
+    ) as MemoryStats['by_type'];
+    const facets = await this.client.facet(this.collection, {
+      key: 'categories',
+      filter: this.filter(userId),
+      limit: 1_000,
+      exact: true,
+    });
+    const edge = async (direction: 'asc' | 'desc') => {
+      const { points } = await this.client.scroll(this.collection, {
+        filter: this.filter(userId),
+        limit: 1,
+        order_by: { key: 'created_at', direction },
+        with_payload: ['created_at'],
+      });
+      return (points[0]?.payload?.created_at as string | undefined) ?? null;
+    };
+    const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
+    const byCategory = [...facets.hits]
+      .sort((a, b) => b.count - a.count || String(a.value).localeCompare(String(b.value)))
+      .map((h) => [String(h.value), h.count] as const);
+    return { total, by_category: Object.fromEntries(byCategory), by_type: byType, first_memory: first, last_memory: last };
+  }
+
+  async ping(): Promise<void> {
+    await this.client.collectionExists(this.collection);
+  }
+
+  async close(): Promise<void> {
+    // The REST client holds no connection that needs closing.
+  }
+
+  /** For tests and tooling: every point of a user, paged. */
+  async allOf(userId: string): Promise<Memory[]> {
+    const all: Memory[] = [];
+    let offset: Schemas['ExtendedPointId'] | null | undefined;
+    do {
+      const res = await this.client.scroll(this.collection, { filter: this.filter(userId), limit: SCROLL_BATCH, offset, with_payload: true });
+      all.push(...res.points.map((p) => toMemory(p.id, p.payload)));
+      offset = res.next_page_offset as Schemas['ExtendedPointId'] | null | undefined;
+    } while (offset !== null && offset !== undefined);
+    return all;
+  }
+}

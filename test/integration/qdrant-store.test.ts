@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { QdrantMemoryStore } from '@mnemo/store';
+import { CONTRACT_DIMENSION, describeMemoryStoreContract, toStore } from '../contract/memory-store.contract';
+import { FakeQdrant } from '../support/fake-qdrant';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('QdrantMemoryStore against a loopback Qdrant', () => {
+  const fake = new FakeQdrant();
+  beforeAll(() => fake.start());
+  afterAll(() => fake.stop());
+
+  describeMemoryStoreContract('qdrant (loopback)', async () => {
+    const collection = `contract_${randomUUID().slice(0, 8)}`;
+    const store = await QdrantMemoryStore.open({ url: fake.url, collection, dimension: CONTRACT_DIMENSION });
+    return { store, close: async () => void fake.collections.delete(collection) };
+  });
+
+  describe('what the adapter sends', () => {
+    const collection = 'sent';
+    let store: QdrantMemoryStore;
+
+    beforeAll(async () => {
+      fake.requests.length = 0;
+      store = await QdrantMemoryStore.open({
+        url: fake.url,
+        collection,
+        dimension: CONTRACT_DIMENSION,
+        shardNumber: 6,
+        replicationFactor: 2,
+        writeConsistencyFactor: 2,
+      });
+    });
+
+    it('creates the collection for the embedder and cluster layout, with tenant and filter indexes', () => {
+      const create = fake.requests.find((r) => r.method === 'PUT' && r.path === `/collections/${collection}`);
+      expect(create?.body).toEqual({
+        vectors: { size: CONTRACT_DIMENSION, distance: 'Cosine' },
+        shard_number: 6,
+        replication_factor: 2,
+        write_consistency_factor: 2,
+      });
+      const indexes = Object.fromEntries(
+        fake.requests.filter((r) => r.path.endsWith('/index')).map((r) => [r.body.field_name, r.body.field_schema]),
+      );
+      expect(indexes).toEqual({
+        user_id: { type: 'keyword', is_tenant: true },
+        agent_id: 'keyword',
+        thread_id: 'keyword',
+        categories: 'keyword',
+        type: 'keyword',
+        created_at: 'datetime',
+        memory: expect.objectContaining({ type: 'text' }),
+      });
+    });
+
+    it('writes UUID point ids and waits for every write; every filtered call carries the user', async () => {
+      fake.requests.length = 0;
+      const now = new Date('2024-03-20T10:00:00Z');
+      await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo' }), toStore('alice', { text: 'User likes tea' })], now);
+      await store.upsert('alice', [toStore('alice', { text: 'User likes tea', job: 'job-2' })], now);
+      const [hit] = await store.search('alice', { text: 'Oslo', vector: toStore('alice', { text: 'Oslo' }).vector, limit: 5, filter: { type: 'semantic' } });
+      await store.list('alice', { page: 1, pageSize: 10, filter: { categories: ['identity'] } });
+      await store.update('alice', hit!.memory.id, { type: 'episodic' }, now);
+      await store.delete('alice', [hit!.memory.id]);
+      await store.stats('alice');
+
+      const upsert = fake.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/points'));
+      expect(upsert?.body.points.map((p: { id: string }) => p.id).every((id: string) => UUID.test(id))).toBe(true);
+      expect(upsert?.body.points.every((p: { payload: { user_id: string } }) => p.payload.user_id === 'alice')).toBe(true);
+
+      const writes = fake.requests.filter((r) => ['PUT', 'POST'].includes(r.method) && /\/points(\/(payload|delete|vectors))?$/.test(r.path) && !(r.method === 'POST' && r.path.endsWith('/points')));
+      expect(writes.length).toBeGreaterThanOrEqual(4);
+      expect(writes.every((r) => r.query.get('wait') === 'true')).toBe(true);
+
+      const filtered = fake.pointRequests().filter((r) => r.body?.filter !== undefined || /query|scroll|count|delete|payload|facet/.test(r.path));
+      expect(filtered.length).toBeGreaterThanOrEqual(8);
+      for (const r of filtered) {
+        expect(r.body.filter.must).toContainEqual({ key: 'user_id', match: { value: 'alice' } });
+      }
+    });
+
+    it("never returns or changes another user's point addressed by id", async () => {
+      const now = new Date();
+      await store.upsert('bob', [toStore('bob', { text: 'User likes coffee' })], now);
+      const bobs = toStore('bob', { text: 'User likes coffee' }).memory.id;
+      expect(await store.get('alice', bobs)).toBeNull();
+      expect(await store.update('alice', bobs, { type: 'episodic' }, now)).toBeNull();
+      expect(await store.delete('alice', [bobs])).toEqual([]);
+      expect((await store.get('bob', bobs))?.type).toBe('semantic');
+    });
+
+    it('refuses a collection built for another vector size', async () => {
+      await expect(QdrantMemoryStore.open({ url: fake.url, collection, dimension: 32 })).rejects.toThrow(
+        `holds ${CONTRACT_DIMENSION}-dimensional vectors, but the embedder produces 32`,
+      );
+    });
+  });
+});
+
+/** The same contract against a real Qdrant, whenever one is configured. */
+const realQdrant = process.env.QDRANT_URL;
+(realQdrant ? describe : describe.skip)('QdrantMemoryStore against QDRANT_URL', () => {
+  describeMemoryStoreContract('qdrant (real)', async () => {
+    const collection = `mnemo_contract_${randomUUID().slice(0, 8)}`;
+    const store = await QdrantMemoryStore.open({ url: realQdrant!, apiKey: process.env.QDRANT_API_KEY, collection, dimension: CONTRACT_DIMENSION });
+    return {
+      store,
+      close: async () => {
+        await fetch(`${realQdrant}/collections/${collection}`, {
+          method: 'DELETE',
+          headers: process.env.QDRANT_API_KEY ? { 'api-key': process.env.QDRANT_API_KEY } : {},
+        });
+      },
+    };
+  });
+});

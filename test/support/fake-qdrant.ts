@@ -1,0 +1,204 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback stand-in for Qdrant's REST API: the endpoints mnemo's adapter
+ * calls, with in-memory semantics close enough to run the store contract,
+ * and a log of every request so tests can assert what the adapter sends.
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: any;
+}
+
+interface Point {
+  id: string;
+  vector: number[];
+  payload: Record<string, any>;
+}
+
+interface Collection {
+  config: any;
+  indexes: Map<string, any>;
+  points: Map<string, Point>;
+}
+
+type Cond = Record<string, any>;
+
+function matches(point: Point, filter: any): boolean {
+  if (!filter) return true;
+  const all = (conds: Cond[] | undefined, fn: (c: Cond) => boolean) => (conds ?? []).every(fn);
+  if (!all(filter.must, (c) => condition(point, c))) return false;
+  if (filter.must_not && filter.must_not.some((c: Cond) => condition(point, c))) return false;
+  if (filter.should?.length && !filter.should.some((c: Cond) => condition(point, c))) return false;
+  return true;
+}
+
+function condition(point: Point, c: Cond): boolean {
+  if (c.must || c.should || c.must_not) return matches(point, c);
+  if (c.has_id) return c.has_id.map(String).includes(point.id);
+  const raw = point.payload[c.key];
+  const values: any[] = Array.isArray(raw) ? raw : [raw];
+  if (c.match?.value !== undefined) return values.includes(c.match.value);
+  if (c.match?.any) return values.some((v) => c.match.any.includes(v));
+  if (c.match?.text !== undefined) {
+    const words = String(raw ?? '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    return words.includes(String(c.match.text).toLowerCase());
+  }
+  if (c.range) {
+    const v = Date.parse(raw);
+    const { gte, lte, gt, lt } = c.range;
+    return (gte === undefined || v >= Date.parse(gte)) && (lte === undefined || v <= Date.parse(lte)) &&
+      (gt === undefined || v > Date.parse(gt)) && (lt === undefined || v < Date.parse(lt));
+  }
+  throw new Error(`fake Qdrant does not understand condition ${JSON.stringify(c)}`);
+}
+
+function cosine(a: number[], b: number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  a.forEach((x, i) => {
+    dot += x * b[i]!;
+    na += x * x;
+    nb += b[i]! * b[i]!;
+  });
+  return dot / (Math.sqrt(na * nb) || 1);
+}
+
+function project(point: Point, withPayload: any, withVector: any) {
+  let payload: any = null;
+  if (withPayload === true) payload = point.payload;
+  else if (Array.isArray(withPayload)) payload = Object.fromEntries(withPayload.map((k: string) => [k, point.payload[k]]));
+  return { id: point.id, version: 1, payload, vector: withVector ? point.vector : null };
+}
+
+export class FakeQdrant {
+  readonly requests: RecordedRequest[] = [];
+  readonly collections = new Map<string, Collection>();
+  private server: http.Server | null = null;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk) => (raw += chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const body = raw ? JSON.parse(raw) : undefined;
+        this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
+        try {
+          const result = this.handle(req.method ?? 'GET', url.pathname, body);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ result, status: 'ok', time: 0.0001 }));
+        } catch (err) {
+          const status = (err as { status?: number }).status ?? 400;
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ status: { error: (err as Error).message }, time: 0 }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** Requests to one collection's points, for assertions. */
+  pointRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.includes('/points') || r.path.endsWith('/facet'));
+  }
+
+  private collection(name: string): Collection {
+    const c = this.collections.get(name);
+    if (!c) throw Object.assign(new Error(`Collection ${name} not found`), { status: 404 });
+    return c;
+  }
+
+  private handle(method: string, path: string, body: any): unknown {
+    const m = /^\/collections\/([^/]+)(\/.*)?$/.exec(path);
+    if (!m) throw Object.assign(new Error(`no route ${method} ${path}`), { status: 404 });
+    const name = decodeURIComponent(m[1]!);
+    const rest = m[2] ?? '';
+    const route = `${method} ${rest}`;
+    switch (route) {
+      case 'GET /exists':
+        return { exists: this.collections.has(name) };
+      case 'GET ':
+        return { status: 'green', config: { params: { vectors: this.collection(name).config.vectors } } };
+      case 'PUT ':
+        this.collections.set(name, { config: body, indexes: new Map(), points: new Map() });
+        return true;
+      case 'DELETE ':
+        this.collections.delete(name);
+        return true;
+      case 'PUT /index':
+        this.collection(name).indexes.set(body.field_name, body.field_schema);
+        return { operation_id: 0, status: 'completed' };
+    }
+    const c = this.collection(name);
+    const points = [...c.points.values()];
+    switch (route) {
+      case 'PUT /points':
+        for (const p of body.points) c.points.set(String(p.id), { id: String(p.id), vector: p.vector, payload: p.payload });
+        return { operation_id: 1, status: 'completed' };
+      case 'POST /points':
+        return body.ids.map(String).filter((id: string) => c.points.has(id)).map((id: string) => project(c.points.get(id)!, body.with_payload, body.with_vector));
+      case 'POST /points/query':
+        return {
+          points: points
+            .filter((p) => matches(p, body.filter))
+            .map((p) => ({ ...project(p, body.with_payload, body.with_vector), score: cosine(p.vector, body.query) }))
+            .sort((a, b) => b.score - a.score)
+            .slice(0, body.limit ?? 10),
+        };
+      case 'POST /points/scroll': {
+        let found = points.filter((p) => matches(p, body.filter));
+        if (body.order_by) {
+          const { key, direction } = body.order_by;
+          found.sort((a, b) => String(a.payload[key]).localeCompare(String(b.payload[key])) * (direction === 'desc' ? -1 : 1));
+        } else {
+          found.sort((a, b) => a.id.localeCompare(b.id));
+          if (body.offset) found = found.filter((p) => p.id >= String(body.offset));
+        }
+        const limit = body.limit ?? 10;
+        return {
+          points: found.slice(0, limit).map((p) => project(p, body.with_payload, body.with_vector)),
+          next_page_offset: !body.order_by && found.length > limit ? found[limit]!.id : null,
+        };
+      }
+      case 'POST /points/count':
+        return { count: points.filter((p) => matches(p, body.filter)).length };
+      case 'POST /points/delete':
+        for (const p of points) {
+          if ((body.points && body.points.map(String).includes(p.id)) || (body.filter && matches(p, body.filter))) c.points.delete(p.id);
+        }
+        return { operation_id: 2, status: 'completed' };
+      case 'POST /points/payload':
+        for (const p of points) {
+          const addressed = !body.points || body.points.map(String).includes(p.id);
+          if (addressed && matches(p, body.filter)) Object.assign(p.payload, body.payload);
+        }
+        return { operation_id: 3, status: 'completed' };
+      case 'PUT /points/vectors':
+        for (const { id, vector } of body.points) {
+          const p = c.points.get(String(id));
+          if (p) p.vector = vector;
+        }
+        return { operation_id: 4, status: 'completed' };
+      case 'POST /facet': {
+        const counts = new Map<string, number>();
+        for (const p of points.filter((p) => matches(p, body.filter))) {
+          const raw = p.payload[body.key];
+          for (const v of Array.isArray(raw) ? raw : [raw]) counts.set(v, (counts.get(v) ?? 0) + 1);
+        }
+        return { hits: [...counts.entries()].map(([value, count]) => ({ value, count })) };
+      }
+    }
+    throw Object.assign(new Error(`fake Qdrant has no route ${route}`), { status: 404 });
+  }
+}
