@@ -22,6 +22,7 @@ export interface UserProfile {
 const BIO_ORDER = ['identity', 'career', 'relationships', 'interests', 'learning', 'health', 'travel', 'finance', 'productivity'];
 const TOP_PER_CATEGORY = 5;
 const BIO_SENTENCES = 6;
+const BIO_FALLBACK_SENTENCES = 3;
 /** Enough to see every category's strongest memories for a personal memory set. */
 const SCAN_LIMIT = 2_000;
 
@@ -65,6 +66,13 @@ export async function buildProfile(store: MemoryStore, userId: string, now = new
       bio.push(asBioSentence(best.memory));
     }
     if (bio.length >= BIO_SENTENCES) break;
+  }
+
+  // Someone known only by recent events still gets a bio: their strongest episodic facts.
+  if (bio.length === 0) {
+    for (const m of memories.filter((m) => !m.categories.includes('private')).slice(0, BIO_FALLBACK_SENTENCES)) {
+      bio.push(asBioSentence(m.memory));
+    }
   }
 
   return {
