@@ -203,7 +203,8 @@ describe('read and manage memories', () => {
   });
 
   it('builds a profile whose counts match the list', async () => {
-    const res = await alice().get('/v1/users/profile');
+    // refresh: a cached profile may trail the latest change by the debounce delay.
+    const res = await alice().get('/v1/users/profile?refresh=true');
     expect(res.status).toBe(200);
     const total = (await alice().get('/v1/memories')).body.pagination.total_items;
     expect(res.body.stats.total_memories).toBe(total);
@@ -237,5 +238,58 @@ describe('custom categories', () => {
     });
     const filtered = await request(stack.app).get('/v1/memories?categories=gardening').set('X-API-Key', USER_KEY);
     expect(filtered.body.pagination.total_items).toBe(1);
+  });
+});
+
+describe('profile rebuilds', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ MNEMO_PROFILE_DEBOUNCE_MS: '300' });
+    await stack.startWorker();
+  });
+  afterAll(() => stack.close());
+
+  const waitFor = async (check: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 100; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('rebuilds once after a burst of ingestion, and reads come from the cache', async () => {
+    const post = (content: string, thread: string) =>
+      request(stack.app)
+        .post('/v1/memories?async=true')
+        .set('X-API-Key', USER_KEY)
+        .send({ messages: [{ role: 'user', content }], agent_id: 'a', thread_id: thread, source: 'chat' });
+    await post('I live in Lyon.', 't1');
+    await post('I work as a pharmacist.', 't2');
+    await post('I play the cello in an orchestra.', 't3');
+    await waitFor(async () => ((await stack.profileCache.get('alice'))?.stats.total_memories ?? 0) === 3, 'the profile to count 3 memories');
+    const counts = await stack.profiles.queue.getJobCounts('completed', 'delayed', 'waiting', 'active');
+    expect(counts.completed).toBeLessThanOrEqual(2);
+
+    const cached = await stack.profileCache.get('alice');
+    const res = await request(stack.app).get('/v1/users/profile').set('X-API-Key', USER_KEY);
+    expect(res.body.generated_at).toBe(cached!.generated_at);
+    expect(res.body.user_bio).toMatch(/Lyon/);
+  });
+
+  it('rebuilds after a delete, and ?refresh=true rebuilds at once', async () => {
+    const list = await request(stack.app).get('/v1/memories').set('X-API-Key', USER_KEY);
+    const lyon = list.body.data.find((m: { memory: string }) => /Lyon/.test(m.memory));
+    await request(stack.app).delete(`/v1/memories/${lyon.id}`).set('X-API-Key', USER_KEY);
+    const fresh = await request(stack.app).get('/v1/users/profile?refresh=true').set('X-API-Key', USER_KEY);
+    expect(fresh.body.stats.total_memories).toBe(2);
+    expect(fresh.body.user_bio).not.toMatch(/Lyon/);
+    await waitFor(async () => (await stack.profiles.queue.getJobCounts('delayed', 'waiting', 'active')).delayed === 0, 'the rebuild');
+    expect((await stack.profileCache.get('alice'))!.stats.total_memories).toBe(2);
+  });
+
+  it('builds a profile on first read for a user with no cache', async () => {
+    const res = await request(stack.app).get('/v1/users/profile').set('X-API-Key', OTHER_KEY);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ user_id: 'bob', user_bio: '', stats: { total_memories: 0 } });
   });
 });

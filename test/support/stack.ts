@@ -3,11 +3,21 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, type Config, type IngestJobData, type IngestJobResult } from '@mnemo/core';
-import { createEmbedder, createExtraction, ingestStages, type PipelineDeps, type Stage } from '@mnemo/pipeline';
-import { createRedis, INGEST_QUEUE, IngestQueue, waitForRedis } from '@mnemo/queue';
+import { createEmbedder, createExtraction, ingestStages, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
+import {
+  createRedis,
+  INGEST_QUEUE,
+  IngestQueue,
+  PROFILE_QUEUE,
+  ProfileCache,
+  ProfileQueue,
+  waitForRedis,
+  type ProfileJobData,
+} from '@mnemo/queue';
 import { SqliteMemoryStore } from '@mnemo/store';
 import { createApp } from '../../apps/api/src/app';
 import { createIngestProcessor } from '../../apps/worker/src/ingest-processor';
+import { createProfileProcessor } from '../../apps/worker/src/profile-processor';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { makeTempDir, removeTempDir } from './temp-dir';
 
@@ -17,6 +27,8 @@ export interface Stack {
   ingest: IngestQueue;
   keys: ApiKeyRepository;
   store: SqliteMemoryStore;
+  profiles: ProfileQueue;
+  profileCache: ProfileCache<UserProfile>;
   /** Starts an in-process worker; stages default to the real offline pipeline. */
   startWorker(override?: (deps: PipelineDeps) => Stage[]): Promise<Worker<IngestJobData, IngestJobResult>>;
   close(): Promise<void>;
@@ -49,7 +61,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const store = SqliteMemoryStore.open(dataDir, embedder.dimension);
   const ingest = new IngestQueue(config, redis, blocking);
   const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
-  const app = createApp({ config, logger, redis, keys, ingest, store, embedder });
+  const profiles = new ProfileQueue(config, redis);
+  const profileCache = new ProfileCache<UserProfile>(redis, config.MNEMO_QUEUE_PREFIX);
+  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache });
   const workers: Worker[] = [];
   const connections: Redis[] = [];
 
@@ -59,6 +73,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     ingest,
     keys,
     store,
+    profiles,
+    profileCache,
     async startWorker(override) {
       const deps: PipelineDeps = { ...createExtraction(config), embedder, store, chunkChars: config.MNEMO_CHUNK_CHARS };
       const processor = createIngestProcessor({
@@ -66,6 +82,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
         logger,
         shutdownSignal: new AbortController().signal,
         stageDelayMs: 0,
+        afterStore: (userId) => profiles.requestRebuild(userId),
       });
       const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
       connections.push(connection);
@@ -74,14 +91,21 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
         prefix: config.MNEMO_QUEUE_PREFIX,
         concurrency: 2,
       });
-      await worker.waitUntilReady();
-      workers.push(worker);
+      const profileConnection = createRedis(config.REDIS_URL, 'blocking', 'test-profile-worker');
+      connections.push(profileConnection);
+      const profileWorker = new Worker<ProfileJobData>(PROFILE_QUEUE.name, createProfileProcessor({ store, cache: profileCache, logger }), {
+        connection: profileConnection,
+        prefix: config.MNEMO_QUEUE_PREFIX,
+      });
+      await Promise.all([worker.waitUntilReady(), profileWorker.waitUntilReady()]);
+      workers.push(worker, profileWorker);
       return worker;
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       connections.forEach((c) => c.disconnect());
       await ingest.close();
+      await profiles.close();
       await deletePrefix(config.MNEMO_QUEUE_PREFIX);
       redis.disconnect();
       blocking.disconnect();

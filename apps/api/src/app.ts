@@ -2,8 +2,8 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
-import { LocalReranker, type Embedder } from '@mnemo/pipeline';
-import type { IngestQueue } from '@mnemo/queue';
+import { LocalReranker, type Embedder, type UserProfile } from '@mnemo/pipeline';
+import type { IngestQueue, ProfileCache, ProfileQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFound } from './middleware/error-handler';
@@ -24,6 +24,8 @@ export interface AppDeps {
   ingest: IngestQueue;
   store: MemoryStore;
   embedder: Embedder;
+  profiles: ProfileQueue;
+  profileCache: ProfileCache<UserProfile>;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -40,7 +42,7 @@ export function createApp(deps: AppDeps): Express {
   const taxonomy = buildTaxonomy(deps.config.MNEMO_CUSTOM_CATEGORIES);
   const reranker = new LocalReranker();
   app.use(searchRouter({ store: deps.store, embedder: deps.embedder, reranker, taxonomy, jsonBody }));
-  app.use(memoryManagementRouter({ store: deps.store, embedder: deps.embedder, taxonomy, jsonBody }));
+  app.use(memoryManagementRouter({ store: deps.store, embedder: deps.embedder, taxonomy, profiles: deps.profiles, jsonBody }));
   app.use(categoriesRouter({ store: deps.store, taxonomy }));
   app.use(profileRouter(deps));
 

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
-import { createEmbedder } from '@mnemo/pipeline';
-import { createRedis, IngestQueue, waitForRedis } from '@mnemo/queue';
+import { createEmbedder, type UserProfile } from '@mnemo/pipeline';
+import { createRedis, IngestQueue, ProfileCache, ProfileQueue, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createApp } from './app';
 
@@ -26,9 +26,12 @@ async function main(): Promise<void> {
   resources.push({ name: 'store', close: () => store.close() });
   const ingest = new IngestQueue(config, redis, blocking);
   resources.push({ name: 'ingest queue', close: () => ingest.close() });
+  const profiles = new ProfileQueue(config, redis);
+  resources.push({ name: 'profile queue', close: () => profiles.close() });
+  const profileCache = new ProfileCache<UserProfile>(redis, config.MNEMO_QUEUE_PREFIX);
   const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
 
-  const app = createApp({ config, logger, redis, keys, ingest, store, embedder });
+  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
   });

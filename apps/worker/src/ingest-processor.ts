@@ -15,6 +15,8 @@ export interface ProcessorDeps {
   /** Aborted when the worker is shutting down: running jobs stop at the next stage boundary. */
   shutdownSignal: AbortSignal;
   stageDelayMs: number;
+  /** Called once the job's memories are stored (the profile rebuild request); its failure is logged, not fatal. */
+  afterStore?: (userId: string) => Promise<void>;
 }
 
 /** Runs the pipeline for one ingest job; BullMQ concerns (progress, checkpoint, retry) stay here. */
@@ -63,6 +65,11 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         resumed_stages: run.resumed,
       };
       await job.updateProgress({ stage: 'done', stage_ms: run.stage_ms } satisfies IngestProgress);
+      if (result.memories_created + result.memories_touched > 0) {
+        await deps.afterStore?.(data.user_id).catch((err: unknown) =>
+          log.warn('could not request a profile rebuild', { error: err instanceof Error ? err.message : String(err) }),
+        );
+      }
       log.info('stored', {
         created: result.memories_created,
         touched: result.memories_touched,

@@ -1,9 +1,10 @@
 import { Worker } from 'bullmq';
 import { createLogger, loadConfig, onShutdown, type Closeable, type IngestJobData, type IngestJobResult } from '@mnemo/core';
-import { createEmbedder, createExtraction, ingestStages } from '@mnemo/pipeline';
-import { createRedis, INGEST_QUEUE, waitForRedis } from '@mnemo/queue';
+import { createEmbedder, createExtraction, ingestStages, type UserProfile } from '@mnemo/pipeline';
+import { createRedis, INGEST_QUEUE, PROFILE_QUEUE, ProfileCache, ProfileQueue, waitForRedis, type ProfileJobData } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
+import { createProfileProcessor } from './profile-processor';
 
 /** Worker process: consumes the ingest queue and runs the pipeline. */
 async function main(): Promise<void> {
@@ -20,12 +21,17 @@ async function main(): Promise<void> {
   const store = await openMemoryStore(config, embedder.dimension);
   resources.push({ name: 'store', close: () => store.close() });
 
+  const profiles = new ProfileQueue(config, connection);
+  resources.push({ name: 'profile queue', close: () => profiles.close() });
+  const cache = new ProfileCache<UserProfile>(connection, config.MNEMO_QUEUE_PREFIX);
+
   const handBack = new AbortController();
   const processor = createIngestProcessor({
     stages: ingestStages({ ...createExtraction(config), embedder, store, chunkChars: config.MNEMO_CHUNK_CHARS }),
     logger,
     shutdownSignal: handBack.signal,
     stageDelayMs: config.MNEMO_FAULT_STAGE_DELAY_MS,
+    afterStore: (userId) => profiles.requestRebuild(userId),
   });
   const worker = new Worker<IngestJobData, IngestJobResult>(INGEST_QUEUE.name, processor, {
     connection,
@@ -48,7 +54,14 @@ async function main(): Promise<void> {
       }
     },
   });
-  await worker.waitUntilReady();
+  const profileWorker = new Worker<ProfileJobData>(PROFILE_QUEUE.name, createProfileProcessor({ store, cache, logger }), {
+    connection,
+    prefix: config.MNEMO_QUEUE_PREFIX,
+    concurrency: 1,
+  });
+  profileWorker.on('error', (err) => logger.error('profile worker error', { error: err.message }));
+  resources.push({ name: 'profile worker', close: () => profileWorker.close() });
+  await Promise.all([worker.waitUntilReady(), profileWorker.waitUntilReady()]);
   logger.info('worker ready', {
     queue: `${config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}`,
     concurrency: config.MNEMO_WORKER_CONCURRENCY,

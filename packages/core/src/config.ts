@@ -89,6 +89,8 @@ export const configSchema = z.object({
   /** Bound on a graceful shutdown; active jobs still running then are handed back to the queue. */
   MNEMO_SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
 
+  /** After memories change, the user's profile is rebuilt once this long after the last change. */
+  MNEMO_PROFILE_DEBOUNCE_MS: intFrom(2_000),
   /** Extra categories: "name:description;name:description". */
   MNEMO_CUSTOM_CATEGORIES: customCategories,
 

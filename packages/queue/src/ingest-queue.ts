@@ -16,6 +16,9 @@ import { INGEST_QUEUE, ingestJobOptions } from './queues';
 
 export type IngestJob = Job<IngestJobData, IngestJobResult>;
 
+/** How often a waiting request re-reads its job's state, besides listening for its event. */
+const POLL_INTERVAL_MS = 1_000;
+
 /** What GET /v1/jobs/:id shows. */
 export interface JobView {
   job_id: string;
@@ -39,7 +42,11 @@ export type WaitOutcome =
 /** Producer side of the ingest queue, used by the API. */
 export class IngestQueue {
   readonly queue: Queue<IngestJobData, IngestJobResult>;
-  /** Created on the first wait: a QueueEvents started while Redis is down never lets the process exit. */
+  /**
+   * Started once Redis is first ready (one started while Redis is down never
+   * lets the process exit), and early: a reader started just before a wait
+   * could miss the job's event.
+   */
   private events: QueueEvents | null = null;
 
   constructor(
@@ -54,6 +61,8 @@ export class IngestQueue {
     });
     // Errors surface on the requests that need Redis; without a listener they would crash the process.
     this.queue.on('error', () => undefined);
+    if (command.status === 'ready') void this.queueEvents();
+    else command.once('ready', () => void this.queueEvents());
   }
 
   private async queueEvents(): Promise<QueueEvents> {
@@ -86,18 +95,42 @@ export class IngestQueue {
 
   async waitFor(job: IngestJob, timeoutMs: number): Promise<WaitOutcome> {
     if (timeoutMs <= 0) return { kind: 'timeout' };
+    const stop = new AbortController();
     try {
-      const result = (await job.waitUntilFinished(await this.queueEvents(), timeoutMs)) as IngestJobResult;
-      return { kind: 'completed', result };
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (/timed out before finishing/.test(message)) return { kind: 'timeout' };
-      return { kind: 'failed', error: decodeFailure(message) };
+      const viaEvents = job
+        .waitUntilFinished(await this.queueEvents(), timeoutMs)
+        .then((result): WaitOutcome => ({ kind: 'completed', result: result as IngestJobResult }))
+        .catch((err: unknown): WaitOutcome => {
+          const message = err instanceof Error ? err.message : String(err);
+          if (/timed out before finishing/.test(message)) return { kind: 'timeout' };
+          return { kind: 'failed', error: decodeFailure(message) };
+        });
+      return await Promise.race([viaEvents, this.pollUntilFinished(job.id!, stop.signal)]);
+    } finally {
+      stop.abort();
     }
   }
 
-  async view(job: IngestJob): Promise<JobView> {
-    const status = await job.getState();
+  /** Safety net under the event stream: a missed event must not hold a request until the wait bound. */
+  private async pollUntilFinished(jobId: string, signal: AbortSignal): Promise<WaitOutcome> {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      if (signal.aborted) return new Promise<never>(() => undefined);
+      const state = await this.queue.getJobState(jobId).catch(() => 'unknown');
+      if (state !== 'completed' && state !== 'failed') continue;
+      const job = await this.queue.getJob(jobId);
+      if (!job) continue;
+      return state === 'completed'
+        ? { kind: 'completed', result: job.returnvalue }
+        : { kind: 'failed', error: decodeFailure(job.failedReason) };
+    }
+  }
+
+  async view(owned: IngestJob): Promise<JobView> {
+    // State first, then the job's fields: fields read after the state are never older than it,
+    // so a job seen as failed or completed always shows its reason or result.
+    const status = await owned.getState();
+    const job = (await this.queue.getJob(owned.id!)) ?? owned;
     const progress = (typeof job.progress === 'object' ? job.progress : {}) as Partial<IngestProgress>;
     const result = status === 'completed' ? (job.returnvalue ?? null) : null;
     return {

@@ -1,4 +1,5 @@
 import type { DefaultJobOptions } from 'bullmq';
+import { z } from 'zod';
 import { ingestJobDataSchema, type Config } from '@mnemo/core';
 
 /**
@@ -18,5 +19,23 @@ export function ingestJobOptions(config: Config): DefaultJobOptions {
     backoff: { type: 'exponential', delay: config.MNEMO_JOB_BACKOFF_MS, jitter: 0.5 },
     removeOnComplete: { age: config.MNEMO_KEEP_COMPLETED_SECONDS, count: config.MNEMO_KEEP_COMPLETED_COUNT },
     removeOnFail: { age: config.MNEMO_KEEP_FAILED_SECONDS, count: config.MNEMO_KEEP_FAILED_COUNT },
+  };
+}
+
+/** Rebuilds one user's profile (bio, per-category summaries, stats) into the profile cache. */
+export const PROFILE_QUEUE = {
+  name: 'profile',
+  jobName: 'rebuild',
+  schema: z.object({ user_id: z.string() }),
+} as const;
+export type ProfileJobData = z.infer<typeof PROFILE_QUEUE.schema>;
+
+/** Profile jobs are cheap and recomputable: few attempts, short retention. */
+export function profileJobOptions(config: Config): DefaultJobOptions {
+  return {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: config.MNEMO_JOB_BACKOFF_MS, jitter: 0.5 },
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: config.MNEMO_KEEP_FAILED_SECONDS, count: 1000 },
   };
 }

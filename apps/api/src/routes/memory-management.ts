@@ -9,6 +9,7 @@ import {
   type TaxonomyEntry,
 } from '@mnemo/core';
 import type { Embedder } from '@mnemo/pipeline';
+import type { ProfileQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { checkCategories } from '../middleware/check-categories';
@@ -19,11 +20,12 @@ export interface ManagementRouteDeps {
   store: MemoryStore;
   embedder: Embedder;
   taxonomy: TaxonomyEntry[];
+  profiles: ProfileQueue;
   jsonBody: ReturnType<typeof import('express').json>;
 }
 
 /** List, read, correct and delete stored memories. Another user's id is "not found". */
-export function memoryManagementRouter({ store, embedder, taxonomy, jsonBody }: ManagementRouteDeps): Router {
+export function memoryManagementRouter({ store, embedder, taxonomy, profiles, jsonBody }: ManagementRouteDeps): Router {
   const router = Router();
   const notFound = (id: string) => new MnemoError('NOT_FOUND', `No memory ${id}`);
 
@@ -65,6 +67,7 @@ export function memoryManagementRouter({ store, embedder, taxonomy, jsonBody }: 
     const vector = patch.memory !== undefined ? (await embedder.embed([patch.memory], 'document'))[0] : undefined;
     const updated = await store.update(userId, id, { memory: patch.memory, categories: patch.categories, type: patch.type, vector }, new Date());
     if (!updated) throw notFound(id);
+    await profiles.requestRebuild(userId);
     res.json(memoryView(updated));
   });
 
@@ -74,6 +77,7 @@ export function memoryManagementRouter({ store, embedder, taxonomy, jsonBody }: 
     const id = parseOrThrow(memoryIdSchema, req.params.id, 'Memory id');
     const [deleted] = await store.delete(userId, [id]);
     if (!deleted) throw notFound(id);
+    await profiles.requestRebuild(userId);
     res.json({ success: true, deleted_id: id });
   });
 
@@ -83,6 +87,7 @@ export function memoryManagementRouter({ store, embedder, taxonomy, jsonBody }: 
     const ids = [...new Set(body.memory_ids)];
     const deleted = await store.delete(userId, ids.filter((id) => memoryIdSchema.safeParse(id).success));
     const gone = new Set(deleted);
+    if (deleted.length > 0) await profiles.requestRebuild(userId);
     res.json({ success: true, deleted_count: deleted.length, deleted, not_found: ids.filter((id) => !gone.has(id)) });
   });
 

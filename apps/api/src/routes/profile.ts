@@ -1,17 +1,27 @@
 import { Router } from 'express';
 import { userQuerySchema } from '@mnemo/core';
-import { buildProfile } from '@mnemo/pipeline';
+import { buildProfile, type UserProfile } from '@mnemo/pipeline';
+import type { ProfileCache } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { parseOrThrow } from '../middleware/validate';
 
-/** The user's profile, assembled from their memories on request. */
-export function profileRouter({ store }: { store: MemoryStore }): Router {
+/**
+ * The user's profile. Workers rebuild it into the cache after memories
+ * change, so a read is one Redis GET; a user with no cached profile yet, or
+ * ?refresh=true, gets it built now (and cached).
+ */
+export function profileRouter({ store, profileCache }: { store: MemoryStore; profileCache: ProfileCache<UserProfile> }): Router {
   const router = Router();
   router.get('/v1/users/profile', async (req, res) => {
-    const { user_id } = parseOrThrow(userQuerySchema, req.query, 'Query');
+    const { user_id, refresh } = parseOrThrow(userQuerySchema, req.query, 'Query');
     const userId = actingUser(principalOf(res.locals), user_id);
-    res.json({ user_id: userId, ...(await buildProfile(store, userId)) });
+    let profile = refresh === 'true' ? null : await profileCache.get(userId);
+    if (!profile) {
+      profile = await buildProfile(store, userId);
+      await profileCache.set(userId, profile);
+    }
+    res.json({ user_id: userId, ...profile });
   });
   return router;
 }
