@@ -92,3 +92,33 @@ export function runCli(args: string[], env: Record<string, string>): Promise<str
     );
   });
 }
+
+export interface Services {
+  base: string;
+  env: Record<string, string>;
+  api: MnemoProcess;
+  worker: MnemoProcess;
+  /** A new key for a user, made with the CLI as a user would. */
+  createKey(userId: string, role?: 'user' | 'service'): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The API and one worker as separate processes on a free port, with the given extra environment. */
+export async function startServices(env: Record<string, string>): Promise<Services> {
+  assertBuilt();
+  const port = await freePort();
+  const fullEnv = { PORT: String(port), HOST: '127.0.0.1', ...env };
+  const api = startProcess('api', fullEnv);
+  const worker = startProcess('worker', fullEnv);
+  await Promise.all([api.waitForOutput(/api listening/), worker.waitForOutput(/worker ready/)]);
+  return {
+    base: `http://127.0.0.1:${port}`,
+    env: fullEnv,
+    api,
+    worker,
+    createKey: (userId, role = 'user') => runCli(['keys', 'create', '--user', userId, '--role', role], fullEnv),
+    stop: async () => {
+      await Promise.all([api.stop(), worker.stop()]);
+    },
+  };
+}
