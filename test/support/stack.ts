@@ -57,7 +57,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const blocking = createRedis(config.REDIS_URL, 'blocking', 'test-events');
   // Like the API's start-up, wait for Redis; a stack aimed at a dead Redis just starts without it.
   await waitForRedis(redis, config.REDIS_URL, 2_000).catch(() => undefined);
-  const embedder = createEmbedder(config);
+  const embedder = await createEmbedder(config);
   const store = SqliteMemoryStore.open(dataDir, embedder.dimension);
   const ingest = new IngestQueue(config, redis, blocking);
   const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);

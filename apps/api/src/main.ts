@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   resources.push({ name: 'redis', close: async () => void (redis.disconnect(), blocking.disconnect()) });
   await waitForRedis(redis, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
 
-  const embedder = createEmbedder(config);
+  const embedder = await createEmbedder(config);
   const store = await openMemoryStore(config, embedder.dimension);
   resources.push({ name: 'store', close: () => store.close() });
   const ingest = new IngestQueue(config, redis, blocking);

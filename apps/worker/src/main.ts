@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   resources.push({ name: 'redis', close: async () => void connection.disconnect() });
   await waitForRedis(connection, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
 
-  const embedder = createEmbedder(config);
+  const embedder = await createEmbedder(config);
   const store = await openMemoryStore(config, embedder.dimension);
   resources.push({ name: 'store', close: () => store.close() });
 

@@ -104,9 +104,24 @@ export const configSchema = z.object({
   MNEMO_QDRANT_REPLICATION_FACTOR: intFrom(1, 1),
   MNEMO_QDRANT_WRITE_CONSISTENCY: intFrom(1, 1),
   MNEMO_EXTRACTOR: z.enum(['offline']).default('offline'),
-  MNEMO_EMBEDDER: z.enum(['local']).default('local'),
+  /** local (default), voyage (chosen when VOYAGE_API_KEY is set) or openai (when MNEMO_EMBEDDINGS_URL is set). */
+  MNEMO_EMBEDDER: z.enum(['local', 'voyage', 'openai']).optional(),
   /** Vector size of the local embedder. */
   MNEMO_EMBEDDING_DIM: intFrom(256, 16).pipe(z.number().max(4096)),
+  VOYAGE_API_KEY: z.string().min(1).optional(),
+  VOYAGE_BASE_URL: z.url().default('https://api.voyageai.com/v1'),
+  VOYAGE_MODEL: z.string().min(1).default('voyage-3.5'),
+  /** Shorter vectors where the model supports it (256, 512, 1024, 2048); else the model's default. */
+  VOYAGE_OUTPUT_DIMENSION: z.coerce.number().int().min(1).optional(),
+  /** Any OpenAI-compatible embeddings API: its base URL (…/v1) or the full …/v1/embeddings URL. */
+  MNEMO_EMBEDDINGS_URL: z.url().optional(),
+  MNEMO_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
+  MNEMO_EMBEDDINGS_MODEL: z.string().min(1).optional(),
+  /** Vector size of the OpenAI-compatible model; asked of the provider at start-up when unset. */
+  MNEMO_EMBEDDINGS_DIM: z.coerce.number().int().min(1).optional(),
+  MNEMO_EMBEDDINGS_BATCH_SIZE: intFrom(128, 1).pipe(z.number().max(1000)),
+  MNEMO_EMBEDDINGS_MAX_RETRIES: intFrom(4),
+  MNEMO_EMBEDDINGS_TIMEOUT_MS: intFrom(30_000, 100),
   /** Conversations longer than this many characters are split into chunks for extraction. */
   MNEMO_CHUNK_CHARS: intFrom(12_000, 500),
 
@@ -119,9 +134,21 @@ export const configSchema = z.object({
   if (cfg.MNEMO_STORE === 'qdrant' && !cfg.QDRANT_URL) {
     ctx.addIssue({ code: 'custom', path: ['QDRANT_URL'], message: 'is required when MNEMO_STORE=qdrant' });
   }
+  const embedder = cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local');
+  if (embedder === 'voyage' && !cfg.VOYAGE_API_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['VOYAGE_API_KEY'], message: 'is required when MNEMO_EMBEDDER=voyage' });
+  }
+  if (embedder === 'openai') {
+    for (const name of ['MNEMO_EMBEDDINGS_URL', 'MNEMO_EMBEDDINGS_MODEL'] as const) {
+      if (!cfg[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when MNEMO_EMBEDDER=openai' });
+    }
+  }
 });
 
-export type Config = z.infer<typeof configSchema> & { LOG_FORMAT: 'json' | 'pretty' };
+export type Config = Omit<z.infer<typeof configSchema>, 'MNEMO_EMBEDDER'> & {
+  LOG_FORMAT: 'json' | 'pretty';
+  MNEMO_EMBEDDER: 'local' | 'voyage' | 'openai';
+};
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -140,5 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = parsed.data;
-  return { ...cfg, LOG_FORMAT: cfg.LOG_FORMAT ?? (cfg.NODE_ENV === 'production' ? 'json' : 'pretty') };
+  return {
+    ...cfg,
+    LOG_FORMAT: cfg.LOG_FORMAT ?? (cfg.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    MNEMO_EMBEDDER: cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local'),
+  };
 }

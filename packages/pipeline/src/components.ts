@@ -1,15 +1,44 @@
 import type { Config } from '@mnemo/core';
+import { HostedEmbedder } from './embedders/hosted-embedder';
 import { LocalEmbedder } from './embedders/local-embedder';
 import { OfflineCategorizer } from './offline/offline-categorizer';
 import { OfflineClassifier } from './offline/offline-classifier';
 import { OfflineExtractor } from './offline/offline-extractor';
 import type { Embedder, FactCategorizer, FactClassifier, FactExtractor } from './types';
 
-/** The embedder named by MNEMO_EMBEDDER. */
-export function createEmbedder(config: Config): Embedder {
+/** The embedder named by MNEMO_EMBEDDER; a hosted one may ask its provider for the vector size. */
+export async function createEmbedder(config: Config): Promise<Embedder> {
+  const common = {
+    batchSize: config.MNEMO_EMBEDDINGS_BATCH_SIZE,
+    maxRetries: config.MNEMO_EMBEDDINGS_MAX_RETRIES,
+    timeoutMs: config.MNEMO_EMBEDDINGS_TIMEOUT_MS,
+  };
   switch (config.MNEMO_EMBEDDER) {
     case 'local':
       return new LocalEmbedder(config.MNEMO_EMBEDDING_DIM);
+    case 'voyage':
+      return HostedEmbedder.create({
+        ...common,
+        name: 'voyage',
+        baseURL: config.VOYAGE_BASE_URL,
+        apiKey: config.VOYAGE_API_KEY!,
+        model: config.VOYAGE_MODEL,
+        dimension: config.VOYAGE_OUTPUT_DIMENSION,
+        extraBody: (purpose) => ({
+          input_type: purpose,
+          ...(config.VOYAGE_OUTPUT_DIMENSION ? { output_dimension: config.VOYAGE_OUTPUT_DIMENSION } : {}),
+        }),
+      });
+    case 'openai':
+      return HostedEmbedder.create({
+        ...common,
+        name: 'openai',
+        baseURL: config.MNEMO_EMBEDDINGS_URL!,
+        // Self-hosted servers often need no key, but the client insists on one.
+        apiKey: config.MNEMO_EMBEDDINGS_API_KEY ?? 'none',
+        model: config.MNEMO_EMBEDDINGS_MODEL!,
+        dimension: config.MNEMO_EMBEDDINGS_DIM,
+      });
   }
 }
 
