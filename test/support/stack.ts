@@ -83,10 +83,11 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
         shutdownSignal: new AbortController().signal,
         stageDelayMs: 0,
         afterStore: (userId) => profiles.requestRebuild(userId),
+        rateLimit: (ms) => worker.rateLimit(ms),
       });
       const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
       connections.push(connection);
-      const worker = new Worker<IngestJobData, IngestJobResult>(INGEST_QUEUE.name, processor, {
+      const worker: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
         connection,
         prefix: config.MNEMO_QUEUE_PREFIX,
         concurrency: 2,

@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import {
   isMnemoError,
   type IngestJobData,
@@ -17,6 +17,8 @@ export interface ProcessorDeps {
   stageDelayMs: number;
   /** Called once the job's memories are stored (the profile rebuild request); its failure is logged, not fatal. */
   afterStore?: (userId: string) => Promise<void>;
+  /** Pauses the whole worker (BullMQ rate limit) when the model provider says to back off. */
+  rateLimit?: (ms: number) => Promise<void>;
 }
 
 /** Runs the pipeline for one ingest job; BullMQ concerns (progress, checkpoint, retry) stay here. */
@@ -63,6 +65,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         processing_ms: Math.round(Object.values(run.stage_ms).reduce((a, b) => a + b, 0)),
         stage_ms: run.stage_ms,
         resumed_stages: run.resumed,
+        llm: run.outputs.extract.llm,
       };
       await job.updateProgress({ stage: 'done', stage_ms: run.stage_ms } satisfies IngestProgress);
       if (result.memories_created + result.memories_touched > 0) {
@@ -86,6 +89,13 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       }
       const stage = err instanceof StageFailed ? err.stage : 'unknown';
       const cause = err instanceof StageFailed ? err.cause : err;
+      if (isMnemoError(cause) && cause.code === 'RATE_LIMIT_EXCEEDED' && deps.rateLimit) {
+        // The provider asked us to wait: pause this worker and put the job back, attempt not spent.
+        const ms = (cause.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 30_000;
+        log.warn('provider rate limit: pausing worker', { stage, retry_after_ms: ms });
+        await deps.rateLimit(ms);
+        throw new RateLimitError();
+      }
       const reason = `${stage} stage failed: ${cause instanceof Error ? cause.message : String(cause)}`;
       // A domain error (invalid model output, bad data) will fail the same way again: do not retry it.
       const final = isMnemoError(cause);

@@ -32,11 +32,14 @@ async function main(): Promise<void> {
     shutdownSignal: handBack.signal,
     stageDelayMs: config.MNEMO_FAULT_STAGE_DELAY_MS,
     afterStore: (userId) => profiles.requestRebuild(userId),
+    rateLimit: (ms) => worker.rateLimit(ms),
   });
-  const worker = new Worker<IngestJobData, IngestJobResult>(INGEST_QUEUE.name, processor, {
+  const worker: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
     connection,
     prefix: config.MNEMO_QUEUE_PREFIX,
     concurrency: config.MNEMO_WORKER_CONCURRENCY,
+    // BullMQ's limiter is shared by every worker of the queue: a fleet-wide cap.
+    limiter: config.MNEMO_LLM_JOBS_PER_MINUTE ? { max: config.MNEMO_LLM_JOBS_PER_MINUTE, duration: 60_000 } : undefined,
   });
   worker.on('error', (err) => logger.error('worker error', { error: err.message }));
   worker.on('failed', (job, err) =>
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     concurrency: config.MNEMO_WORKER_CONCURRENCY,
     store: store.kind,
     embedder: embedder.name,
+    extractor: config.MNEMO_EXTRACTOR,
   });
 }
 

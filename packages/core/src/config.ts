@@ -103,7 +103,15 @@ export const configSchema = z.object({
   MNEMO_QDRANT_SHARDS: intFrom(1, 1),
   MNEMO_QDRANT_REPLICATION_FACTOR: intFrom(1, 1),
   MNEMO_QDRANT_WRITE_CONSISTENCY: intFrom(1, 1),
-  MNEMO_EXTRACTOR: z.enum(['offline']).default('offline'),
+  /** offline (default) or claude (chosen when ANTHROPIC_API_KEY is set). */
+  MNEMO_EXTRACTOR: z.enum(['offline', 'claude']).optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url().optional(),
+  MNEMO_CLAUDE_MODEL: z.string().min(1).default('claude-haiku-4-5'),
+  MNEMO_CLAUDE_MAX_TOKENS: intFrom(4_096, 256),
+  MNEMO_CLAUDE_TIMEOUT_MS: intFrom(60_000, 1_000),
+  /** Fleet-wide cap on ingest jobs started per minute (each makes one or two model calls per chunk). */
+  MNEMO_LLM_JOBS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
   /** local (default), voyage (chosen when VOYAGE_API_KEY is set) or openai (when MNEMO_EMBEDDINGS_URL is set). */
   MNEMO_EMBEDDER: z.enum(['local', 'voyage', 'openai']).optional(),
   /** Vector size of the local embedder. */
@@ -134,6 +142,9 @@ export const configSchema = z.object({
   if (cfg.MNEMO_STORE === 'qdrant' && !cfg.QDRANT_URL) {
     ctx.addIssue({ code: 'custom', path: ['QDRANT_URL'], message: 'is required when MNEMO_STORE=qdrant' });
   }
+  if (cfg.MNEMO_EXTRACTOR === 'claude' && !cfg.ANTHROPIC_API_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_API_KEY'], message: 'is required when MNEMO_EXTRACTOR=claude' });
+  }
   const embedder = cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local');
   if (embedder === 'voyage' && !cfg.VOYAGE_API_KEY) {
     ctx.addIssue({ code: 'custom', path: ['VOYAGE_API_KEY'], message: 'is required when MNEMO_EMBEDDER=voyage' });
@@ -145,9 +156,10 @@ export const configSchema = z.object({
   }
 });
 
-export type Config = Omit<z.infer<typeof configSchema>, 'MNEMO_EMBEDDER'> & {
+export type Config = Omit<z.infer<typeof configSchema>, 'MNEMO_EMBEDDER' | 'MNEMO_EXTRACTOR'> & {
   LOG_FORMAT: 'json' | 'pretty';
   MNEMO_EMBEDDER: 'local' | 'voyage' | 'openai';
+  MNEMO_EXTRACTOR: 'offline' | 'claude';
 };
 
 export class ConfigError extends Error {
@@ -171,5 +183,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...cfg,
     LOG_FORMAT: cfg.LOG_FORMAT ?? (cfg.NODE_ENV === 'production' ? 'json' : 'pretty'),
     MNEMO_EMBEDDER: cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local'),
+    MNEMO_EXTRACTOR: cfg.MNEMO_EXTRACTOR ?? (cfg.ANTHROPIC_API_KEY ? 'claude' : 'offline'),
   };
 }

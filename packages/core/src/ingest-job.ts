@@ -25,6 +25,18 @@ export const storedMemorySummarySchema = z.object({
   created_at: z.string(),
 });
 
+/** What the model calls of one job cost: for the job result, the dashboard and metrics. */
+export const llmUsageSchema = z.object({
+  model: z.string(),
+  calls: z.number().int(),
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  cache_creation_input_tokens: z.number().int(),
+  cache_read_input_tokens: z.number().int(),
+  llm_ms: z.number(),
+});
+export type LlmUsage = z.infer<typeof llmUsageSchema>;
+
 /** What a finished ingest job returns. */
 export const ingestJobResultSchema = z.object({
   memories_created: z.number().int(),
@@ -35,6 +47,8 @@ export const ingestJobResultSchema = z.object({
   stage_ms: z.partialRecord(z.enum(STAGE_NAMES), z.number()),
   /** Stages an earlier attempt had finished, taken from the checkpoint instead of run again. */
   resumed_stages: z.array(z.enum(STAGE_NAMES)),
+  /** Model usage when an LLM extractor ran; null offline. */
+  llm: llmUsageSchema.nullable(),
 });
 export type IngestJobResult = z.infer<typeof ingestJobResultSchema>;
 

@@ -1,4 +1,7 @@
-import type { Config } from '@mnemo/core';
+import { buildTaxonomy, type Config } from '@mnemo/core';
+import { ClaudeExtractor } from './claude/claude-extractor';
+import { ProposedCategorizer } from './claude/proposed-categorizer';
+import { ProposedClassifier } from './claude/proposed-classifier';
 import { HostedEmbedder } from './embedders/hosted-embedder';
 import { LocalEmbedder } from './embedders/local-embedder';
 import { OfflineCategorizer } from './offline/offline-categorizer';
@@ -48,8 +51,29 @@ export function createExtraction(config: Config): {
   classifier: FactClassifier;
   categorizer: FactCategorizer;
 } {
+  const offline = {
+    extractor: new OfflineExtractor(),
+    classifier: new OfflineClassifier(),
+    categorizer: new OfflineCategorizer(config.MNEMO_CUSTOM_CATEGORIES),
+  };
   switch (config.MNEMO_EXTRACTOR) {
     case 'offline':
-      return { extractor: new OfflineExtractor(), classifier: new OfflineClassifier(), categorizer: new OfflineCategorizer(config.MNEMO_CUSTOM_CATEGORIES) };
+      return offline;
+    case 'claude': {
+      const taxonomy = buildTaxonomy(config.MNEMO_CUSTOM_CATEGORIES);
+      return {
+        extractor: new ClaudeExtractor({
+          apiKey: config.ANTHROPIC_API_KEY!,
+          baseURL: config.ANTHROPIC_BASE_URL,
+          model: config.MNEMO_CLAUDE_MODEL,
+          maxTokens: config.MNEMO_CLAUDE_MAX_TOKENS,
+          timeoutMs: config.MNEMO_CLAUDE_TIMEOUT_MS,
+          taxonomy,
+        }),
+        // Claude decides type and categories in the same call; the offline rules cover any gap.
+        classifier: new ProposedClassifier(offline.classifier),
+        categorizer: new ProposedCategorizer(offline.categorizer, new Set(taxonomy.map((c) => c.name))),
+      };
+    }
   }
 }

@@ -10,3 +10,4 @@ export * from './components';
 export { buildProfile, type UserProfile, type CategoryProfile } from './profile/build-profile';
 export { LocalReranker, type Reranker, type RerankedHit } from './rerankers/local-reranker';
 export { HostedEmbedder, type HostedEmbedderOptions } from './embedders/hosted-embedder';
+export { ClaudeExtractor, type ClaudeExtractorOptions } from './claude/claude-extractor';

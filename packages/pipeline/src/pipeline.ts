@@ -9,7 +9,7 @@ import type {
   ClassifiedFact,
   EmbeddedFact,
   Embedder,
-  ExtractedFact,
+  Extraction,
   FactCategorizer,
   FactClassifier,
   FactExtractor,
@@ -20,7 +20,7 @@ import type {
 /** Each stage's output, under the stage's name; what the runner checkpoints. */
 export interface StageOutputs {
   analyze: Analysis;
-  extract: ExtractedFact[];
+  extract: Extraction;
   classify: ClassifiedFact[];
   categorize: CategorizedFact[];
   embed: EmbeddedFact[];
@@ -57,7 +57,7 @@ export function ingestStages(deps: PipelineDeps): Stage[] {
     extract: { name: 'extract', run: (ctx) => deps.extractor.extract(need(ctx.analyze, 'extract')) },
     classify: {
       name: 'classify',
-      run: (ctx) => deps.classifier.classify(need(ctx.extract, 'classify'), need(ctx.analyze, 'classify').referenceTime),
+      run: (ctx) => deps.classifier.classify(need(ctx.extract, 'classify').facts, need(ctx.analyze, 'classify').referenceTime),
     },
     categorize: { name: 'categorize', run: (ctx) => deps.categorizer.categorize(need(ctx.classify, 'categorize')) },
     embed: { name: 'embed', run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder) },

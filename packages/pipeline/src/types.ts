@@ -1,4 +1,4 @@
-import type { Conversation, Memory, MemoryType } from '@mnemo/core';
+import type { Conversation, LlmUsage, Memory, MemoryType } from '@mnemo/core';
 
 /** What the pipeline is asked to process: one conversation of one user. */
 export interface PipelineInput {
@@ -35,6 +35,17 @@ export interface ExtractedFact {
   /** The user's words the fact came from; classifiers read tense and dates from them. */
   evidence: string;
   messageIds: string[];
+  /**
+   * Type, event time and categories an extractor decided in the same call
+   * (Claude does all at once); classify and categorize use them when present.
+   */
+  proposed?: { type: MemoryType; eventTime: string | null; categories: string[] };
+}
+
+/** Output of extract: the facts, and what the model calls cost (null offline). */
+export interface Extraction {
+  facts: ExtractedFact[];
+  llm: LlmUsage | null;
 }
 
 export interface ClassifiedFact extends ExtractedFact {
@@ -59,7 +70,7 @@ export interface StoreOutcome {
 
 /** Ports: each has an offline implementation here and may have a provider-backed one. */
 export interface FactExtractor {
-  extract(analysis: Analysis): Promise<ExtractedFact[]>;
+  extract(analysis: Analysis): Promise<Extraction>;
 }
 
 export interface FactClassifier {

@@ -1,6 +1,6 @@
 import nlp from 'compromise';
 import { normaliseFact } from '@mnemo/core';
-import type { Analysis, ExtractedFact, FactExtractor, Turn } from '../types';
+import type { Analysis, ExtractedFact, Extraction, FactExtractor, Turn } from '../types';
 import {
   dependsOnContext,
   hasContent,
@@ -90,7 +90,7 @@ function polish(fact: string): string {
  * user become third-person facts; short answers borrow the assistant's question.
  */
 export class OfflineExtractor implements FactExtractor {
-  async extract(analysis: Analysis): Promise<ExtractedFact[]> {
+  async extract(analysis: Analysis): Promise<Extraction> {
     const facts = new Map<string, ExtractedFact>();
     for (const turn of analysis.turns) {
       if (turn.role !== 'user') continue;
@@ -101,7 +101,7 @@ export class OfflineExtractor implements FactExtractor {
         else facts.set(key, fact);
       }
     }
-    return [...facts.values()];
+    return { facts: [...facts.values()], llm: null };
   }
 
   private factsOfTurn(turn: Turn): ExtractedFact[] {

@@ -1,0 +1,157 @@
+import request from 'supertest';
+import { buildTaxonomy } from '@mnemo/core';
+import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { extractionSchema, toolInputSchema } from '../../packages/pipeline/src/claude/extraction-schema';
+import { FakeAnthropic } from '../support/fake-anthropic';
+import { MEMSYNC_EXAMPLE, SERVICE_KEY, startStack, type Stack } from '../support/stack';
+
+jest.setTimeout(20_000);
+
+const GOOD_ANSWER = {
+  facts: [
+    {
+      memory: 'User was promoted to Senior Software Engineer at Google',
+      message_ids: ['0'],
+      type: 'episodic',
+      event_time: '2024-03-20',
+      categories: ['career'],
+    },
+    {
+      memory: 'User leads a team of 5 engineers working on recommendation systems',
+      message_ids: ['2'],
+      type: 'semantic',
+      event_time: null,
+      categories: ['career'],
+    },
+  ],
+};
+
+describe('Claude extractor through @anthropic-ai/sdk against a loopback Messages API', () => {
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+  let storeFailures = 0;
+
+  beforeAll(async () => {
+    await fake.start();
+    stack = await startStack({ ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url, MNEMO_JOB_ATTEMPTS: '3' });
+    // The real stages, with a store stage that can be made to fail on demand.
+    await stack.startWorker((deps) =>
+      ingestStages(deps).map((stage): Stage =>
+        stage.name === 'store'
+          ? { ...stage, run: async (ctx) => (storeFailures-- > 0 ? Promise.reject(new Error('store unavailable')) : stage.run(ctx)) }
+          : stage,
+      ),
+    );
+  });
+  afterAll(async () => {
+    await stack.close();
+    await fake.stop();
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+    fake.script.length = 0;
+    storeFailures = 0;
+  });
+
+  // Each test acts for its own user (service key), so its facts are new to that user.
+  let n = 0;
+  let user = '';
+  const post = () => {
+    user = `claude-user-${++n}`;
+    return request(stack.app).post('/v1/memories').set('X-API-Key', SERVICE_KEY).send({ ...MEMSYNC_EXAMPLE, user_id: user });
+  };
+  const job = async (id: string) => (await request(stack.app).get(`/v1/jobs/${id}?user_id=${user}`).set('X-API-Key', SERVICE_KEY)).body;
+
+  it('sends one forced tool call with the zod-derived schema, a cache breakpoint, then the conversation', async () => {
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    expect((await post()).status).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+    const { headers, body } = fake.requests[0]!;
+    expect(headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '')).toBe('sk-ant-test');
+    expect(body.model).toBe('claude-haiku-4-5');
+    expect(body.tool_choice).toEqual({ type: 'tool', name: 'record_memories' });
+    const names = buildTaxonomy([]).map((c) => c.name) as [string, ...string[]];
+    expect(body.tools).toEqual([expect.objectContaining({ name: 'record_memories', input_schema: toolInputSchema(extractionSchema(names)) })]);
+    expect(body.system.at(-1).cache_control).toEqual({ type: 'ephemeral' });
+    // The cached part is the same for every conversation: none of this one is in it.
+    expect(body.system[0].text).not.toMatch(/I just got promoted/);
+    expect(body.messages).toEqual([{ role: 'user', content: expect.stringContaining('[0] user: I just got promoted') }]);
+    expect(body.messages[0].content).toMatch(/^Reference time: 2024-03-20T10:00:00.000Z/);
+  });
+
+  it("stores the model's facts with its types, event times and categories, and accounts for the tokens", async () => {
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    const res = await post();
+    expect(res.body.memories.map((m: { memory: string; type: string }) => [m.memory, m.type])).toEqual([
+      ['User was promoted to Senior Software Engineer at Google', 'episodic'],
+      ['User leads a team of 5 engineers working on recommendation systems', 'semantic'],
+    ]);
+    expect(res.body.categories_detected).toEqual(['career']);
+    const stored = await request(stack.app).get(`/v1/memories/${res.body.memories[0].id}?user_id=${user}`).set('X-API-Key', SERVICE_KEY);
+    expect(stored.body).toMatchObject({ event_time: '2024-03-20T00:00:00.000Z', provenance: { message_ids: ['0'] } });
+    expect((await job(res.body.job_id)).result.llm).toEqual({
+      model: 'claude-haiku-4-5',
+      calls: 1,
+      input_tokens: 350,
+      output_tokens: 120,
+      cache_creation_input_tokens: 1100,
+      cache_read_input_tokens: 0,
+      llm_ms: expect.any(Number),
+    });
+  });
+
+  it('repairs an invalid answer once, telling the model what was wrong', async () => {
+    const bad = { facts: [{ ...GOOD_ANSWER.facts[0], message_ids: ['9'], categories: ['careers'] }] };
+    fake.script.push({ toolInput: bad }, { toolInput: GOOD_ANSWER });
+    const res = await post();
+    expect(res.status).toBe(200);
+    expect(res.body.memories_created).toBe(2);
+    expect(fake.requests).toHaveLength(2);
+    const repair = fake.requests[1]!.body.messages;
+    expect(repair).toHaveLength(3);
+    expect(repair[2].content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true });
+    expect(repair[2].content[0].content).toMatch(/categories/);
+  });
+
+  it('fails with PROCESSING_ERROR after one failed repair, storing nothing', async () => {
+    fake.script.push({ toolInput: { facts: 'none' } }, { toolInput: GOOD_ANSWER, stopReason: 'max_tokens' });
+    const res = await post();
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('PROCESSING_ERROR');
+    expect(res.body.error.message).toMatch(/invalid after one repair: the answer was cut off at max_tokens/);
+    expect(fake.requests).toHaveLength(2);
+    expect(await stack.store.count(user)).toBe(0);
+    expect(await job(res.body.error.details.job_id)).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('backs off on 429 for the retry-after without spending an attempt', async () => {
+    fake.script.push({ status: 429, errorType: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '1' } }, { toolInput: GOOD_ANSWER });
+    const started = Date.now();
+    const res = await post();
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(fake.requests).toHaveLength(2);
+    expect(await job(res.body.job_id)).toMatchObject({ status: 'completed', attempts: 1 });
+  });
+
+  it('fails at once on a 400, with the provider message', async () => {
+    fake.script.push({ status: 400, errorType: 'invalid_request_error', message: 'prompt is too long' });
+    const res = await post();
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toMatch(/Claude refused the request \(400\).*prompt is too long/);
+    expect(fake.requests).toHaveLength(1);
+    expect(await job(res.body.error.details.job_id)).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('retries a store outage without calling the model again', async () => {
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    storeFailures = 1;
+    const res = await post();
+    expect(res.status).toBe(200);
+    expect(fake.requests).toHaveLength(1);
+    const view = await job(res.body.job_id);
+    expect(view).toMatchObject({ status: 'completed', attempts: 2 });
+    expect(view.result.resumed_stages).toEqual(['analyze', 'extract', 'classify', 'categorize', 'embed']);
+    expect(view.result.llm.calls).toBe(1);
+  });
+});
