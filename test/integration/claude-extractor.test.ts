@@ -155,3 +155,25 @@ describe('Claude extractor through @anthropic-ai/sdk against a loopback Messages
     expect(view.result.llm.calls).toBe(1);
   });
 });
+
+describe('Claude extractor on a long conversation', () => {
+  const fake = new FakeAnthropic();
+  beforeAll(() => fake.start());
+  afterAll(() => fake.stop());
+
+  it('makes one call per chunk, each with only its own messages, and sums the usage', async () => {
+    const { ClaudeExtractor, analyze } = await import('@mnemo/pipeline');
+    const { conversationInput } = await import('../../packages/pipeline/src/conversation-input');
+    const extractor = new ClaudeExtractor({ apiKey: 'k', baseURL: fake.url, model: 'claude-haiku-4-5', maxTokens: 1024, timeoutMs: 5_000, taxonomy: buildTaxonomy([]) });
+    const paragraph = (topic: string) => `I want to tell you about ${topic}. ${'Some detail. '.repeat(60)}`;
+    const analysis = analyze(conversationInput([['user', paragraph('my job')], ['user', paragraph('my family')], ['user', paragraph('my trip')]]), 250);
+    expect(analysis.chunks).toHaveLength(3);
+    for (const id of ['0', '1', '2']) {
+      fake.script.push({ toolInput: { facts: [{ memory: `User told fact ${id}`, message_ids: [id], type: 'semantic', event_time: null, categories: ['identity'] }] } });
+    }
+    const { facts, llm } = await extractor.extract(analysis);
+    expect(facts.map((f) => f.messageIds)).toEqual([['0'], ['1'], ['2']]);
+    expect(fake.requests.map((r) => (r.body.messages[0].content.match(/^\[\d+\]/gm) ?? []).join(','))).toEqual(['[0]', '[1]', '[2]']);
+    expect(llm).toMatchObject({ calls: 3, input_tokens: 1050, output_tokens: 360, cache_creation_input_tokens: 1100, cache_read_input_tokens: 2200 });
+  });
+});

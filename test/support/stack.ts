@@ -76,7 +76,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     profiles,
     profileCache,
     async startWorker(override) {
-      const deps: PipelineDeps = { ...createExtraction(config), embedder, store, chunkChars: config.MNEMO_CHUNK_CHARS };
+      const deps: PipelineDeps = { ...createExtraction(config), embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
       const processor = createIngestProcessor({
         stages: override ? override(deps) : ingestStages(deps),
         logger,

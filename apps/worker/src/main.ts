@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   const handBack = new AbortController();
   const processor = createIngestProcessor({
-    stages: ingestStages({ ...createExtraction(config), embedder, store, chunkChars: config.MNEMO_CHUNK_CHARS }),
+    stages: ingestStages({ ...createExtraction(config), embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS }),
     logger,
     shutdownSignal: handBack.signal,
     stageDelayMs: config.MNEMO_FAULT_STAGE_DELAY_MS,

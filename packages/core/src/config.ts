@@ -130,8 +130,8 @@ export const configSchema = z.object({
   MNEMO_EMBEDDINGS_BATCH_SIZE: intFrom(128, 1).pipe(z.number().max(1000)),
   MNEMO_EMBEDDINGS_MAX_RETRIES: intFrom(4),
   MNEMO_EMBEDDINGS_TIMEOUT_MS: intFrom(30_000, 100),
-  /** Conversations longer than this many characters are split into chunks for extraction. */
-  MNEMO_CHUNK_CHARS: intFrom(12_000, 500),
+  /** Conversations longer than this many (estimated) tokens are split into chunks, one extraction call each. */
+  MNEMO_CHUNK_TOKENS: intFrom(4_000, 200),
 
   /**
    * Fault injection: sleep this long inside every pipeline stage. For tests

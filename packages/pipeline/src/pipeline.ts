@@ -40,7 +40,8 @@ export interface PipelineDeps {
   categorizer: FactCategorizer;
   embedder: Embedder;
   store: MemoryStore;
-  chunkChars: number;
+  /** Token budget of one extraction call's conversation. */
+  chunkTokens: number;
   now?: () => Date;
 }
 
@@ -53,7 +54,7 @@ function need<T>(value: T | undefined, stage: StageName): T {
 export function ingestStages(deps: PipelineDeps): Stage[] {
   const now = deps.now ?? (() => new Date());
   const stages: { [N in StageName]: Stage<N> } = {
-    analyze: { name: 'analyze', run: async (ctx) => analyze(ctx.input, deps.chunkChars) },
+    analyze: { name: 'analyze', run: async (ctx) => analyze(ctx.input, deps.chunkTokens) },
     extract: { name: 'extract', run: (ctx) => deps.extractor.extract(need(ctx.analyze, 'extract')) },
     classify: {
       name: 'classify',

@@ -87,7 +87,7 @@ async function evaluate(file: string, verbose: boolean): Promise<[string, string
   let smallTalkClean = 0;
 
   for (const fixture of fixtures) {
-    const analysis = analyze(conversationInput(fixture.messages, fixture.reference_time), 12_000);
+    const analysis = analyze(conversationInput(fixture.messages, fixture.reference_time), 4_000);
     const facts = await categorizer.categorize(await classifier.classify((await extractor.extract(analysis)).facts, analysis.referenceTime));
     const { matched, spurious, missed } = match(facts, fixture.expected);
     predictedTotal += facts.length;

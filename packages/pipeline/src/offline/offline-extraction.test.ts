@@ -7,7 +7,7 @@ import { answerAsStatement } from './short-answer';
 import { toThirdPerson } from './third-person';
 
 async function extractAll(messages: Parameters<typeof conversationInput>[0]) {
-  const analysis = analyze(conversationInput(messages), 12_000);
+  const analysis = analyze(conversationInput(messages), 4_000);
   const { facts } = await new OfflineExtractor().extract(analysis);
   const classified = await new OfflineClassifier().classify(facts, analysis.referenceTime);
   return new OfflineCategorizer().categorize(classified);

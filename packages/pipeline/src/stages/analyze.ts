@@ -5,9 +5,9 @@ import { lastQuestion } from '../offline/short-answer';
  * Normalises messages, picks the reference time (metadata.timestamp, else the
  * last message timestamp, else when the API received the conversation),
  * pairs user answers with the assistant question before them, and splits
- * long conversations into chunks of at most `chunkChars` characters.
+ * long conversations into chunks of at most `chunkTokens` (estimated) tokens.
  */
-export function analyze(input: PipelineInput, chunkChars: number): Analysis {
+export function analyze(input: PipelineInput, chunkTokens: number): Analysis {
   const { messages, metadata } = input.conversation;
   const turns: Turn[] = messages.map((message, index) => {
     const previous = index > 0 ? messages[index - 1] : undefined;
@@ -22,23 +22,33 @@ export function analyze(input: PipelineInput, chunkChars: number): Analysis {
   });
   const stamped = [...messages].reverse().find((m) => m.timestamp)?.timestamp;
   const referenceTime = new Date(metadata?.timestamp ?? stamped ?? input.receivedAt).toISOString();
-  return { referenceTime, turns, chunks: chunk(turns, chunkChars) };
+  return { referenceTime, turns, chunks: chunk(turns, chunkTokens) };
 }
 
-function chunk(turns: Turn[], chunkChars: number): Turn[][] {
+/**
+ * Tokens a text costs a model, estimated at four characters per token (the
+ * usual ratio for English with Claude's tokenizer); good enough for a budget
+ * that leaves headroom, and needs no model-specific tokenizer.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+function chunk(turns: Turn[], chunkTokens: number): Turn[][] {
   const chunks: Turn[][] = [];
   let current: Turn[] = [];
   let size = 0;
   for (const turn of turns) {
     // Never end a chunk between a question and its answer.
-    const startsNew = size + turn.content.length > chunkChars && current.length > 0 && turn.precedingQuestion === null;
+    const cost = estimateTokens(turn.content);
+    const startsNew = size + cost > chunkTokens && current.length > 0 && turn.precedingQuestion === null;
     if (startsNew) {
       chunks.push(current);
       current = [];
       size = 0;
     }
     current.push(turn);
-    size += turn.content.length;
+    size += cost;
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
