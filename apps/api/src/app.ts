@@ -41,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(jobsRouter(deps));
   const taxonomy = buildTaxonomy(deps.config.MNEMO_CUSTOM_CATEGORIES);
   const reranker = new LocalReranker();
-  app.use(searchRouter({ store: deps.store, embedder: deps.embedder, reranker, taxonomy, jsonBody }));
+  app.use(searchRouter({ store: deps.store, embedder: deps.embedder, reranker, taxonomy, profileCache: deps.profileCache, jsonBody }));
   app.use(memoryManagementRouter({ store: deps.store, embedder: deps.embedder, taxonomy, profiles: deps.profiles, jsonBody }));
   app.use(categoriesRouter({ store: deps.store, taxonomy }));
   app.use(profileRouter(deps));

@@ -13,9 +13,3 @@ export const CATEGORIES = [
 ] as const;
 
 export type Category = (typeof CATEGORIES)[number]['name'];
-
-export const CATEGORY_NAMES = CATEGORIES.map((c) => c.name) as unknown as readonly [Category, ...Category[]];
-
-export function isCategory(value: string): value is Category {
-  return (CATEGORY_NAMES as readonly string[]).includes(value);
-}

@@ -61,16 +61,19 @@ export class IngestQueue {
     });
     // Errors surface on the requests that need Redis; without a listener they would crash the process.
     this.queue.on('error', () => undefined);
-    if (command.status === 'ready') void this.queueEvents();
-    else command.once('ready', () => void this.queueEvents());
+    // A failed start is retried by the next wait, which calls queueEvents() again.
+    const start = () => this.queueEvents().catch(() => undefined);
+    if (command.status === 'ready') void start();
+    else command.once('ready', () => void start());
   }
 
   private async queueEvents(): Promise<QueueEvents> {
     if (!this.events) {
       this.events = new QueueEvents(INGEST_QUEUE.name, { connection: this.blocking, prefix: this.config.MNEMO_QUEUE_PREFIX });
+      // Connection errors surface on the requests that wait; the reader reconnects by itself.
       this.events.on('error', () => undefined);
-      await this.events.waitUntilReady();
     }
+    await this.events.waitUntilReady();
     return this.events;
   }
 

@@ -38,8 +38,6 @@ export interface QdrantStoreOptions {
 const KEYWORD_FIELDS = ['agent_id', 'thread_id', 'categories', 'type'] as const;
 const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 50;
-/** Page through a user's points this many at a time when a read needs them all. */
-const SCROLL_BATCH = 1_000;
 
 type Payload = Omit<Memory, 'id'>;
 
@@ -325,15 +323,4 @@ export class QdrantMemoryStore implements MemoryStore {
     // The REST client holds no connection that needs closing.
   }
 
-  /** For tests and tooling: every point of a user, paged. */
-  async allOf(userId: string): Promise<Memory[]> {
-    const all: Memory[] = [];
-    let offset: Schemas['ExtendedPointId'] | null | undefined;
-    do {
-      const res = await this.client.scroll(this.collection, { filter: this.filter(userId), limit: SCROLL_BATCH, offset, with_payload: true });
-      all.push(...res.points.map((p) => toMemory(p.id, p.payload)));
-      offset = res.next_page_offset as Schemas['ExtendedPointId'] | null | undefined;
-    } while (offset !== null && offset !== undefined);
-    return all;
-  }
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { searchRequestSchema, type TaxonomyEntry } from '@mnemo/core';
-import { buildProfile, type Embedder, type Reranker } from '@mnemo/pipeline';
+import { buildProfile, type Embedder, type Reranker, type UserProfile } from '@mnemo/pipeline';
+import type { ProfileCache } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { checkCategories } from '../middleware/check-categories';
@@ -11,13 +12,14 @@ export interface SearchRouteDeps {
   embedder: Embedder;
   reranker: Reranker;
   taxonomy: TaxonomyEntry[];
+  profileCache: ProfileCache<UserProfile>;
   jsonBody: ReturnType<typeof import('express').json>;
 }
 
 /** With rerank, this many times the requested results are re-scored. */
 const RERANK_POOL_FACTOR = 5;
 
-export function searchRouter({ store, embedder, reranker, taxonomy, jsonBody }: SearchRouteDeps): Router {
+export function searchRouter({ store, embedder, reranker, taxonomy, profileCache, jsonBody }: SearchRouteDeps): Router {
   const router = Router();
   router.post('/v1/memories/search', requireJson, jsonBody, async (req, res) => {
     const body = parseOrThrow(searchRequestSchema, req.body);
@@ -30,7 +32,8 @@ export function searchRouter({ store, embedder, reranker, taxonomy, jsonBody }: 
     const ranked = body.rerank ? (await reranker.rerank(body.query, hits)).slice(0, body.limit) : hits;
     // An empty result is an answer, not an error.
     res.json({
-      user_bio: body.include_bio ? (await buildProfile(store, userId)).user_bio : null,
+      // The workers keep the profile cache current; build only for a user who has none yet.
+      user_bio: body.include_bio ? ((await profileCache.get(userId)) ?? (await buildProfile(store, userId))).user_bio : null,
       memories: ranked.map((hit) => ({
         id: hit.memory.id,
         memory: hit.memory.memory,
