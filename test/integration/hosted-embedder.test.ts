@@ -16,7 +16,7 @@ describe('hosted embedders through the OpenAI client against a loopback provider
   });
 
   const voyage = (extra: Record<string, string> = {}) =>
-    createEmbedder(loadConfig({ VOYAGE_API_KEY: 'vk-test', VOYAGE_BASE_URL: fake.url, MNEMO_EMBEDDINGS_MAX_RETRIES: '2', ...extra }));
+    createEmbedder(loadConfig({ VOYAGE_API_KEY: 'vk-test', VOYAGE_BASE_URL: fake.baseURL, MNEMO_EMBEDDINGS_MAX_RETRIES: '2', ...extra }));
 
   it('Voyage: embeds documents and queries with their input_type, the model, the key and the output dimension', async () => {
     const embedder = await voyage({ VOYAGE_OUTPUT_DIMENSION: '32', VOYAGE_MODEL: 'voyage-3.5-lite' });
@@ -34,7 +34,7 @@ describe('hosted embedders through the OpenAI client against a loopback provider
 
   it('OpenAI-compatible: learns the vector size from the provider, batches within the limit, keeps input order', async () => {
     const embedder = await createEmbedder(
-      loadConfig({ MNEMO_EMBEDDINGS_URL: `${fake.url}/embeddings`, MNEMO_EMBEDDINGS_MODEL: 'nomic-embed-text', MNEMO_EMBEDDINGS_BATCH_SIZE: '2' }),
+      loadConfig({ MNEMO_EMBEDDINGS_URL: `${fake.baseURL}/embeddings`, MNEMO_EMBEDDINGS_MODEL: 'nomic-embed-text', MNEMO_EMBEDDINGS_BATCH_SIZE: '2' }),
     );
     expect(embedder.name).toBe('openai');
     expect(embedder.dimension).toBe(48);
@@ -88,7 +88,7 @@ describe('hosted embedders through the OpenAI client against a loopback provider
   });
 
   it('serves the whole API: ingest embeds documents, search embeds the query', async () => {
-    const stack = await startStack({ VOYAGE_API_KEY: 'vk-test', VOYAGE_BASE_URL: fake.url, VOYAGE_OUTPUT_DIMENSION: '48' });
+    const stack = await startStack({ VOYAGE_API_KEY: 'vk-test', VOYAGE_BASE_URL: fake.baseURL, VOYAGE_OUTPUT_DIMENSION: '48' });
     try {
       await stack.startWorker();
       const stored = await request(stack.app).post('/v1/memories').set('X-API-Key', USER_KEY).send(MEMSYNC_EXAMPLE);

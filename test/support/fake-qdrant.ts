@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LoopbackServer, type LoopbackReply } from './loopback-server';
 
 /**
  * A loopback stand-in for Qdrant's REST API: the endpoints mnemo's adapter
@@ -75,41 +75,18 @@ function project(point: Point, withPayload: any, withVector: any) {
   return { id: point.id, version: 1, payload, vector: withVector ? point.vector : null };
 }
 
-export class FakeQdrant {
+export class FakeQdrant extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly collections = new Map<string, Collection>();
-  private server: http.Server | null = null;
-  url = '';
 
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let raw = '';
-      req.on('data', (chunk) => (raw += chunk));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        const body = raw ? JSON.parse(raw) : undefined;
-        this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
-        try {
-          const result = this.handle(req.method ?? 'GET', url.pathname, body);
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ result, status: 'ok', time: 0.0001 }));
-        } catch (err) {
-          const status = (err as { status?: number }).status ?? 400;
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ status: { error: (err as Error).message }, time: 0 }));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply {
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
+    try {
+      return { status: 200, body: { result: this.handle(method, url.pathname, body), status: 'ok', time: 0.0001 } };
+    } catch (err) {
+      return { status: (err as { status?: number }).status ?? 400, body: { status: { error: (err as Error).message }, time: 0 } };
+    }
   }
 
   /** Requests to one collection's points, for assertions. */

@@ -1,0 +1,42 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface LoopbackReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The HTTP plumbing the provider stand-ins share: listen on a free loopback
+ * port, parse JSON bodies, answer with whatever the subclass decides.
+ */
+export abstract class LoopbackServer {
+  private server: http.Server | null = null;
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url = '';
+
+  protected abstract reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply;
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk) => (raw += chunk));
+      req.on('end', () => {
+        const { status, body, headers } = this.reply(req, new URL(req.url ?? '/', 'http://localhost'), raw ? JSON.parse(raw) : undefined);
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
