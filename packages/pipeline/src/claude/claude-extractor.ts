@@ -21,6 +21,19 @@ const DEFAULT_BACK_OFF_MS = 30_000;
 
 type Message = Anthropic.Messages.Message;
 type MessageParam = Anthropic.Messages.MessageParam;
+export type ExtractionRequest = Anthropic.Messages.MessageCreateParamsNonStreaming;
+
+export function emptyUsage(model: string): LlmUsage {
+  return { model, calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, llm_ms: 0 };
+}
+
+export function addUsage(usage: LlmUsage, response: Message): void {
+  usage.calls += 1;
+  usage.input_tokens += response.usage.input_tokens;
+  usage.output_tokens += response.usage.output_tokens;
+  usage.cache_creation_input_tokens += response.usage.cache_creation_input_tokens ?? 0;
+  usage.cache_read_input_tokens += response.usage.cache_read_input_tokens ?? 0;
+}
 
 /**
  * Extraction, classification and categorisation in one forced tool call per
@@ -48,30 +61,39 @@ export class ClaudeExtractor implements FactExtractor {
     this.system = [{ type: 'text', text: systemPrompt(options.taxonomy), cache_control: { type: 'ephemeral' } }];
   }
 
+  get model(): string {
+    return this.options.model;
+  }
+
   async extract(analysis: Analysis): Promise<Extraction> {
-    const usage: LlmUsage = {
-      model: this.options.model,
-      calls: 0,
-      input_tokens: 0,
-      output_tokens: 0,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      llm_ms: 0,
-    };
+    const usage = emptyUsage(this.options.model);
     const facts: ExtractedFact[] = [];
     for (const chunk of analysis.chunks) {
-      const answer = await this.extractChunk(chunk, analysis.referenceTime, usage);
-      const byId = new Map(chunk.map((t) => [t.messageId, t]));
-      for (const fact of answer.facts) {
-        facts.push({
-          text: fact.memory,
-          evidence: fact.message_ids.map((id) => byId.get(id)?.content ?? '').join('\n'),
-          messageIds: fact.message_ids,
-          proposed: { type: fact.type, eventTime: fact.event_time ? new Date(fact.event_time).toISOString() : null, categories: fact.categories },
-        });
-      }
+      facts.push(...this.toFacts(await this.extractChunk(chunk, analysis.referenceTime, usage), chunk));
     }
     return { facts, llm: usage };
+  }
+
+  /** The request for one chunk: the same for the Messages API and for a batch entry. */
+  request(chunk: Turn[], referenceTime: string, messages?: MessageParam[]): ExtractionRequest {
+    return {
+      model: this.options.model,
+      max_tokens: this.options.maxTokens,
+      system: this.system,
+      tools: [this.tool],
+      tool_choice: { type: 'tool', name: TOOL_NAME },
+      messages: messages ?? [{ role: 'user', content: conversationPrompt(chunk, referenceTime) }],
+    };
+  }
+
+  toFacts(answer: ExtractionAnswer, chunk: Turn[]): ExtractedFact[] {
+    const byId = new Map(chunk.map((t) => [t.messageId, t]));
+    return answer.facts.map((fact) => ({
+      text: fact.memory,
+      evidence: fact.message_ids.map((id) => byId.get(id)?.content ?? '').join('\n'),
+      messageIds: fact.message_ids,
+      proposed: { type: fact.type, eventTime: fact.event_time ? new Date(fact.event_time).toISOString() : null, categories: fact.categories },
+    }));
   }
 
   private async extractChunk(chunk: Turn[], referenceTime: string, usage: LlmUsage): Promise<ExtractionAnswer> {
@@ -108,19 +130,8 @@ export class ClaudeExtractor implements FactExtractor {
   private async call(messages: MessageParam[], usage: LlmUsage): Promise<Message> {
     const started = performance.now();
     try {
-      const response = await this.client.messages.create({
-        model: this.options.model,
-        max_tokens: this.options.maxTokens,
-        system: this.system,
-        tools: [this.tool],
-        tool_choice: { type: 'tool', name: TOOL_NAME },
-        messages,
-      });
-      usage.calls += 1;
-      usage.input_tokens += response.usage.input_tokens;
-      usage.output_tokens += response.usage.output_tokens;
-      usage.cache_creation_input_tokens += response.usage.cache_creation_input_tokens ?? 0;
-      usage.cache_read_input_tokens += response.usage.cache_read_input_tokens ?? 0;
+      const response = await this.client.messages.create(this.request([], '', messages));
+      addUsage(usage, response);
       return response;
     } catch (err) {
       throw classifyProviderError(err);
@@ -130,7 +141,7 @@ export class ClaudeExtractor implements FactExtractor {
   }
 
   /** Validates the tool input with zod, then what zod cannot know: the message ids. */
-  private check(response: Message, validIds: Set<string>): { ok: true; answer: ExtractionAnswer } | { ok: false; problems: string[] } {
+  check(response: Message, validIds: Set<string>): { ok: true; answer: ExtractionAnswer } | { ok: false; problems: string[] } {
     if (response.stop_reason === 'max_tokens') {
       return { ok: false, problems: [`the answer was cut off at max_tokens (${this.options.maxTokens})`] };
     }
