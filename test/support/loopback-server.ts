@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 
 export interface LoopbackReply {
   status: number;
-  body: unknown;
+  /** Sent as JSON, unless raw is given. */
+  body?: unknown;
+  /** Sent as is (JSON Lines, say). */
+  raw?: string;
   headers?: Record<string, string>;
 }
 
@@ -23,9 +26,9 @@ export abstract class LoopbackServer {
       let raw = '';
       req.on('data', (chunk) => (raw += chunk));
       req.on('end', () => {
-        const { status, body, headers } = this.reply(req, new URL(req.url ?? '/', 'http://localhost'), raw ? JSON.parse(raw) : undefined);
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(body));
+        const reply = this.reply(req, new URL(req.url ?? '/', 'http://localhost'), raw ? JSON.parse(raw) : undefined);
+        res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+        res.end(reply.raw ?? JSON.stringify(reply.body));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

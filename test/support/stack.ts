@@ -17,6 +17,7 @@ import {
 import { SqliteMemoryStore } from '@mnemo/store';
 import { createApp } from '../../apps/api/src/app';
 import { createIngestProcessor } from '../../apps/worker/src/ingest-processor';
+import { startLlmBatching } from '../../apps/worker/src/llm-batching';
 import { createProfileProcessor } from '../../apps/worker/src/profile-processor';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { makeTempDir, removeTempDir } from './temp-dir';
@@ -66,6 +67,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache });
   const workers: Worker[] = [];
   const connections: Redis[] = [];
+  const closers: (() => Promise<void>)[] = [];
 
   return {
     config,
@@ -76,7 +78,16 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     profiles,
     profileCache,
     async startWorker(override) {
-      const deps: PipelineDeps = { ...createExtraction(config), embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
+      const extraction = createExtraction(config);
+      const deps: PipelineDeps = { ...extraction, embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
+      let batching;
+      if (config.MNEMO_LLM_MODE === 'batch' && extraction.batches) {
+        const batchConnection = createRedis(config.REDIS_URL, 'blocking', 'test-batch-worker');
+        connections.push(batchConnection);
+        const started = await startLlmBatching(config, batchConnection, extraction.batches, logger);
+        closers.push(started.close);
+        batching = started.batching;
+      }
       const processor = createIngestProcessor({
         stages: override ? override(deps) : ingestStages(deps),
         logger,
@@ -84,6 +95,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
         stageDelayMs: 0,
         afterStore: (userId) => profiles.requestRebuild(userId),
         rateLimit: (ms) => worker.rateLimit(ms),
+        batching,
       });
       const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
       connections.push(connection);
@@ -104,6 +116,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      for (const close of closers) await close();
       connections.forEach((c) => c.disconnect());
       await ingest.close();
       await profiles.close();

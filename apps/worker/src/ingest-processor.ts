@@ -6,7 +6,7 @@ import {
   type IngestProgress,
   type Logger,
 } from '@mnemo/core';
-import { runStages, StageAborted, StageFailed, type Checkpoint, type Stage } from '@mnemo/pipeline';
+import { ExtractionDeferred, runStages, StageAborted, StageFailed, type Analysis, type Checkpoint, type Stage } from '@mnemo/pipeline';
 import { encodeFailure, INGEST_QUEUE } from '@mnemo/queue';
 
 export interface ProcessorDeps {
@@ -19,6 +19,8 @@ export interface ProcessorDeps {
   afterStore?: (userId: string) => Promise<void>;
   /** Pauses the whole worker (BullMQ rate limit) when the model provider says to back off. */
   rateLimit?: (ms: number) => Promise<void>;
+  /** Batch mode: parks a conversation's extraction for the next message batch. */
+  batching?: { defer(jobId: string, analysis: Analysis): Promise<void>; maxWaitMs: number };
 }
 
 /** Runs the pipeline for one ingest job; BullMQ concerns (progress, checkpoint, retry) stay here. */
@@ -30,23 +32,27 @@ export function createIngestProcessor(deps: ProcessorDeps) {
     }
     const data = parsed.data;
     const log = deps.logger.child({ job_id: job.id, user_id: data.user_id });
+    let checkpoint = data.checkpoint as Checkpoint | undefined;
     const input = {
       userId: data.user_id,
       jobId: job.id ?? 'unknown',
       conversation: data.conversation,
       receivedAt: data.received_at,
+      // A job back from a batch with no usable answer (or past the wait) extracts synchronously.
+      deferExtraction: !!deps.batching && data.batch === undefined && checkpoint?.outputs.extract === undefined,
     };
     log.info('processing', { attempt: job.attemptsMade + 1, messages: data.conversation.messages.length });
     try {
-      const run = await runStages(deps.stages, input, data.checkpoint as Checkpoint | undefined, {
+      const run = await runStages(deps.stages, input, checkpoint, {
         signal: deps.shutdownSignal,
         stageDelayMs: deps.stageDelayMs,
         onStage: async (stage, stageMs) => {
           log.debug('stage started', { stage });
           await job.updateProgress({ stage, stage_ms: stageMs } satisfies IngestProgress);
         },
-        onCheckpoint: async (checkpoint) => {
-          await job.updateData({ ...data, checkpoint: checkpoint as unknown as Record<string, unknown> });
+        onCheckpoint: async (next) => {
+          checkpoint = next;
+          await job.updateData({ ...data, checkpoint: next as unknown as Record<string, unknown> });
         },
       });
       const { created, touched } = run.outputs.store;
@@ -89,6 +95,18 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       }
       const stage = err instanceof StageFailed ? err.stage : 'unknown';
       const cause = err instanceof StageFailed ? err.cause : err;
+      if (cause instanceof ExtractionDeferred && deps.batching && checkpoint?.outputs.analyze) {
+        // Wait for the batch; the far-off delay is the fallback if no answer ever comes.
+        await deps.batching.defer(job.id!, checkpoint.outputs.analyze);
+        await job.updateData({
+          ...data,
+          checkpoint: checkpoint as unknown as Record<string, unknown>,
+          batch: { state: 'pending', deferred_at: new Date().toISOString() },
+        });
+        log.info('extraction deferred to a message batch');
+        await job.moveToDelayed(Date.now() + deps.batching.maxWaitMs, token);
+        throw new DelayedError();
+      }
       if (isMnemoError(cause) && cause.code === 'RATE_LIMIT_EXCEEDED' && deps.rateLimit) {
         // The provider asked us to wait: pause this worker and put the job back, attempt not spent.
         const ms = (cause.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 30_000;

@@ -4,6 +4,7 @@ import { createEmbedder, createExtraction, ingestStages, type UserProfile } from
 import { createRedis, INGEST_QUEUE, PROFILE_QUEUE, ProfileCache, ProfileQueue, waitForRedis, type ProfileJobData } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
+import { startLlmBatching } from './llm-batching';
 import { createProfileProcessor } from './profile-processor';
 
 /** Worker process: consumes the ingest queue and runs the pipeline. */
@@ -25,9 +26,17 @@ async function main(): Promise<void> {
   resources.push({ name: 'profile queue', close: () => profiles.close() });
   const cache = new ProfileCache<UserProfile>(connection, config.MNEMO_QUEUE_PREFIX);
 
+  const extraction = createExtraction(config);
+  const llmBatching =
+    config.MNEMO_LLM_MODE === 'batch' && extraction.batches
+      ? await startLlmBatching(config, connection, extraction.batches, logger)
+      : undefined;
+  if (llmBatching) resources.push({ name: 'llm batching', close: () => llmBatching.close() });
+
   const handBack = new AbortController();
   const processor = createIngestProcessor({
-    stages: ingestStages({ ...createExtraction(config), embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS }),
+    stages: ingestStages({ ...extraction, embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS }),
+    batching: llmBatching?.batching,
     logger,
     shutdownSignal: handBack.signal,
     stageDelayMs: config.MNEMO_FAULT_STAGE_DELAY_MS,

@@ -110,6 +110,14 @@ export const configSchema = z.object({
   MNEMO_CLAUDE_MODEL: z.string().min(1).default('claude-haiku-4-5'),
   MNEMO_CLAUDE_MAX_TOKENS: intFrom(4_096, 256),
   MNEMO_CLAUDE_TIMEOUT_MS: intFrom(60_000, 1_000),
+  /** sync: one Messages API call per chunk. batch: Message Batches API (half price, slower), for imports. */
+  MNEMO_LLM_MODE: z.enum(['sync', 'batch']).default('sync'),
+  /** Batch mode: conversations gathered this long go into one batch. */
+  MNEMO_LLM_BATCH_WINDOW_MS: intFrom(30_000),
+  /** Batch mode: how often an open batch is checked. */
+  MNEMO_LLM_BATCH_POLL_MS: intFrom(60_000, 10),
+  /** Batch mode: a conversation still without an answer after this long is extracted synchronously. */
+  MNEMO_LLM_BATCH_MAX_WAIT_MS: intFrom(26 * 3600 * 1000, 1000),
   /** Fleet-wide cap on ingest jobs started per minute (each makes one or two model calls per chunk). */
   MNEMO_LLM_JOBS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
   /** local (default), voyage (chosen when VOYAGE_API_KEY is set) or openai (when MNEMO_EMBEDDINGS_URL is set). */
@@ -141,6 +149,9 @@ export const configSchema = z.object({
 }).superRefine((cfg, ctx) => {
   if (cfg.MNEMO_STORE === 'qdrant' && !cfg.QDRANT_URL) {
     ctx.addIssue({ code: 'custom', path: ['QDRANT_URL'], message: 'is required when MNEMO_STORE=qdrant' });
+  }
+  if (cfg.MNEMO_LLM_MODE === 'batch' && !cfg.ANTHROPIC_API_KEY) {
+    ctx.addIssue({ code: 'custom', path: ['MNEMO_LLM_MODE'], message: 'batch needs the Claude extractor (set ANTHROPIC_API_KEY)' });
   }
   if (cfg.MNEMO_EXTRACTOR === 'claude' && !cfg.ANTHROPIC_API_KEY) {
     ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_API_KEY'], message: 'is required when MNEMO_EXTRACTOR=claude' });

@@ -14,6 +14,8 @@ export const ingestJobDataSchema = z.object({
   received_at: z.string(),
   /** Finished stage outputs; a retry resumes after the last one. Written by the worker. */
   checkpoint: z.record(z.string(), z.unknown()).optional(),
+  /** Batch mode: pending while the extraction waits in a message batch; fallback to extract synchronously. */
+  batch: z.object({ state: z.enum(['pending', 'fallback']), deferred_at: z.string() }).optional(),
 });
 export type IngestJobData = z.infer<typeof ingestJobDataSchema>;
 

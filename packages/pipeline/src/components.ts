@@ -1,4 +1,5 @@
 import { buildTaxonomy, type Config } from '@mnemo/core';
+import { ClaudeBatches } from './claude/claude-batches';
 import { ClaudeExtractor } from './claude/claude-extractor';
 import { ProposedCategorizer } from './claude/proposed-categorizer';
 import { ProposedClassifier } from './claude/proposed-classifier';
@@ -50,6 +51,8 @@ export function createExtraction(config: Config): {
   extractor: FactExtractor;
   classifier: FactClassifier;
   categorizer: FactCategorizer;
+  /** Message Batches client, with the Claude extractor. */
+  batches?: ClaudeBatches;
 } {
   const offline = {
     extractor: new OfflineExtractor(),
@@ -61,15 +64,11 @@ export function createExtraction(config: Config): {
       return offline;
     case 'claude': {
       const taxonomy = buildTaxonomy(config.MNEMO_CUSTOM_CATEGORIES);
+      const connection = { apiKey: config.ANTHROPIC_API_KEY!, baseURL: config.ANTHROPIC_BASE_URL, timeoutMs: config.MNEMO_CLAUDE_TIMEOUT_MS };
+      const extractor = new ClaudeExtractor({ ...connection, model: config.MNEMO_CLAUDE_MODEL, maxTokens: config.MNEMO_CLAUDE_MAX_TOKENS, taxonomy });
       return {
-        extractor: new ClaudeExtractor({
-          apiKey: config.ANTHROPIC_API_KEY!,
-          baseURL: config.ANTHROPIC_BASE_URL,
-          model: config.MNEMO_CLAUDE_MODEL,
-          maxTokens: config.MNEMO_CLAUDE_MAX_TOKENS,
-          timeoutMs: config.MNEMO_CLAUDE_TIMEOUT_MS,
-          taxonomy,
-        }),
+        extractor,
+        batches: new ClaudeBatches(extractor, connection),
         // Claude decides type and categories in the same call; the offline rules cover any gap.
         classifier: new ProposedClassifier(offline.classifier),
         categorizer: new ProposedCategorizer(offline.categorizer, new Set(taxonomy.map((c) => c.name))),

@@ -11,3 +11,4 @@ export { buildProfile, type UserProfile, type CategoryProfile } from './profile/
 export { LocalReranker, type Reranker, type RerankedHit } from './rerankers/local-reranker';
 export { HostedEmbedder, type HostedEmbedderOptions } from './embedders/hosted-embedder';
 export { ClaudeExtractor, type ClaudeExtractorOptions } from './claude/claude-extractor';
+export { ClaudeBatches, type BatchEntry, type BatchResults } from './claude/claude-batches';

@@ -45,6 +45,11 @@ export interface PipelineDeps {
   now?: () => Date;
 }
 
+/** Thrown by extract when the input asks for deferral: the job waits for a batch answer. */
+export class ExtractionDeferred extends Error {
+  override name = 'ExtractionDeferred';
+}
+
 function need<T>(value: T | undefined, stage: StageName): T {
   if (value === undefined) throw new Error(`stage ${stage} ran before its input was produced`);
   return value;
@@ -55,7 +60,13 @@ export function ingestStages(deps: PipelineDeps): Stage[] {
   const now = deps.now ?? (() => new Date());
   const stages: { [N in StageName]: Stage<N> } = {
     analyze: { name: 'analyze', run: async (ctx) => analyze(ctx.input, deps.chunkTokens) },
-    extract: { name: 'extract', run: (ctx) => deps.extractor.extract(need(ctx.analyze, 'extract')) },
+    extract: {
+      name: 'extract',
+      run: async (ctx) => {
+        if (ctx.input.deferExtraction) throw new ExtractionDeferred('extraction deferred to a message batch');
+        return deps.extractor.extract(need(ctx.analyze, 'extract'));
+      },
+    },
     classify: {
       name: 'classify',
       run: (ctx) => deps.classifier.classify(need(ctx.extract, 'classify').facts, need(ctx.analyze, 'classify').referenceTime),

@@ -7,6 +7,8 @@ export interface PipelineInput {
   conversation: Conversation;
   /** When the API accepted the conversation; the last resort for the reference time. */
   receivedAt: string;
+  /** Batch mode: stop at extract so the model call can go into a Message Batch. */
+  deferExtraction?: boolean;
 }
 
 export interface Turn {

@@ -5,3 +5,4 @@ export * from './redis-connection';
 export * from './redis-errors';
 export * from './profile-cache';
 export * from './profile-queue';
+export * from './llm-batch-queue';

@@ -39,3 +39,16 @@ export function profileJobOptions(config: Config): DefaultJobOptions {
     removeOnFail: { age: config.MNEMO_KEEP_FAILED_SECONDS, count: 1000 },
   };
 }
+
+/**
+ * Message Batches for extraction in batch mode: "submit" gathers pending
+ * conversations into one batch; "poll" waits for it and hands each
+ * conversation its answer.
+ */
+export const LLM_BATCH_QUEUE = {
+  name: 'llm-batch',
+  submitJob: 'submit',
+  pollJob: 'poll',
+  pollSchema: z.object({ batch_id: z.string(), job_ids: z.array(z.string()) }),
+} as const;
+export type LlmBatchPollData = z.infer<typeof LLM_BATCH_QUEUE.pollSchema>;

@@ -1,0 +1,53 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '@mnemo/core';
+import { LLM_BATCH_QUEUE, type LlmBatchPollData } from './queues';
+
+/**
+ * Batch mode's bookkeeping: conversations waiting to be batched (a Redis
+ * hash of job id → its batch entries), and the submit and poll jobs.
+ */
+export class LlmBatchQueue<Entry> {
+  readonly queue: Queue;
+  private readonly pendingKey: string;
+
+  constructor(
+    private readonly config: Config,
+    private readonly redis: Redis,
+  ) {
+    this.queue = new Queue(LLM_BATCH_QUEUE.name, {
+      connection: redis,
+      prefix: config.MNEMO_QUEUE_PREFIX,
+      defaultJobOptions: {
+        attempts: 5,
+        backoff: { type: 'exponential', delay: config.MNEMO_JOB_BACKOFF_MS, jitter: 0.5 },
+        removeOnComplete: { age: 24 * 3600, count: 1000 },
+        removeOnFail: { age: config.MNEMO_KEEP_FAILED_SECONDS, count: 1000 },
+      },
+    });
+    this.queue.on('error', () => undefined);
+    this.pendingKey = `${config.MNEMO_QUEUE_PREFIX}:llm-batch:pending`;
+  }
+
+  /** Parks a conversation's entries and asks for a submit at the end of the gathering window. */
+  async add(jobId: string, entries: Entry[]): Promise<void> {
+    await this.redis.hset(this.pendingKey, jobId, JSON.stringify(entries));
+    const window = this.config.MNEMO_LLM_BATCH_WINDOW_MS;
+    // Deduplicated without extending: the first conversation of a window fixes when it is submitted.
+    await this.queue.add(LLM_BATCH_QUEUE.submitJob, {}, { delay: window, deduplication: { id: 'llm-batch-submit', ttl: Math.max(1, window) } });
+  }
+
+  /** Takes every pending conversation at once, so two submits never batch the same one. */
+  async takePending(): Promise<Map<string, Entry[]>> {
+    const [[, pending]] = (await this.redis.multi().hgetall(this.pendingKey).del(this.pendingKey).exec()) as [[Error | null, Record<string, string>]];
+    return new Map(Object.entries(pending ?? {}).map(([jobId, raw]) => [jobId, JSON.parse(raw) as Entry[]]));
+  }
+
+  async poll(data: LlmBatchPollData): Promise<void> {
+    await this.queue.add(LLM_BATCH_QUEUE.pollJob, data, { delay: this.config.MNEMO_LLM_BATCH_POLL_MS });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

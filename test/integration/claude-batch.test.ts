@@ -1,0 +1,78 @@
+import { FakeAnthropic } from '../support/fake-anthropic';
+import { startStack, type Stack } from '../support/stack';
+
+jest.setTimeout(60_000);
+
+/** Batch mode end to end: conversations in, one Message Batch, memories out. */
+describe('MNEMO_LLM_MODE=batch through the Message Batches API', () => {
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+
+  beforeAll(async () => {
+    await fake.start();
+    stack = await startStack({
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_BASE_URL: fake.url,
+      MNEMO_LLM_MODE: 'batch',
+      MNEMO_LLM_BATCH_WINDOW_MS: '500',
+      MNEMO_LLM_BATCH_POLL_MS: '100',
+    });
+    await stack.startWorker();
+  });
+  afterAll(async () => {
+    await stack.close();
+    await fake.stop();
+  });
+
+  const ingest = async (count: number, label: string) => {
+    const jobs = [];
+    for (let i = 0; i < count; i++) {
+      jobs.push(
+        await stack.ingest.enqueue(`batch-user-${i % 10}`, {
+          messages: [{ role: 'user', content: `my ${label} number is ${i}` }],
+          agent_id: 'importer',
+          thread_id: `${label}-${i}`,
+          source: 'import',
+        }),
+      );
+    }
+    return jobs;
+  };
+
+  const settle = async (ids: string[]) => {
+    for (let round = 0; round < 400; round++) {
+      const states = await Promise.all(ids.map((id) => stack.ingest.queue.getJobState(id)));
+      if (states.every((s) => s === 'completed' || s === 'failed')) return states;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('jobs did not settle');
+  };
+
+  it('processes 200 conversations through one batch, with no synchronous model call', async () => {
+    const jobs = await ingest(200, 'ticket');
+    const states = await settle(jobs.map((j) => j.id!));
+    expect(states.every((s) => s === 'completed')).toBe(true);
+    expect(fake.requests).toHaveLength(0);
+    expect(fake.batches.flatMap((b) => b.requests)).toHaveLength(200);
+    expect(fake.batches[0]!.requests[0]!.params.tool_choice).toEqual({ type: 'tool', name: 'record_memories' });
+
+    const results = await Promise.all(jobs.map(async (j) => (await stack.ingest.queue.getJob(j.id!))!.returnvalue));
+    expect(results.every((r) => r.memories_created === 1 && r.llm?.calls === 1)).toBe(true);
+    expect(results[7]!.memories[0]!.memory).toBe('User said my ticket number is 7');
+    expect(results.every((r) => r.resumed_stages.includes('extract'))).toBe(true);
+    expect(await stack.store.count('batch-user-3')).toBe(20);
+  });
+
+  it('sends conversations whose batch entry errored through the Messages API instead', async () => {
+    fake.batches.length = 0;
+    fake.erroredEvery = 10;
+    const jobs = await ingest(30, 'order');
+    const states = await settle(jobs.map((j) => j.id!));
+    expect(states.every((s) => s === 'completed')).toBe(true);
+    const entries = fake.batches.flatMap((b) => b.requests);
+    expect(entries).toHaveLength(30);
+    expect(fake.requests).toHaveLength(3);
+    const results = await Promise.all(jobs.map(async (j) => (await stack.ingest.queue.getJob(j.id!))!.returnvalue));
+    expect(results.every((r) => r.memories_created === 1)).toBe(true);
+  });
+});
