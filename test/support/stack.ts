@@ -18,6 +18,7 @@ import { SqliteMemoryStore } from '@mnemo/store';
 import { createApp } from '../../apps/api/src/app';
 import { createIngestProcessor } from '../../apps/worker/src/ingest-processor';
 import { startLlmBatching } from '../../apps/worker/src/llm-batching';
+import { llmRequestLimiter } from '../../apps/worker/src/llm-request-limiter';
 import { createProfileProcessor } from '../../apps/worker/src/profile-processor';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { makeTempDir, removeTempDir } from './temp-dir';
@@ -78,7 +79,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     profiles,
     profileCache,
     async startWorker(override) {
-      const extraction = createExtraction(config);
+      const extraction = createExtraction(config, {
+        throttle: config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined,
+      });
       const deps: PipelineDeps = { ...extraction, embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
       let batching;
       if (config.MNEMO_LLM_MODE === 'batch' && extraction.batches) {

@@ -5,6 +5,7 @@ import { createRedis, INGEST_QUEUE, PROFILE_QUEUE, ProfileCache, ProfileQueue, w
 import { openMemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
 import { startLlmBatching } from './llm-batching';
+import { llmRequestLimiter } from './llm-request-limiter';
 import { createProfileProcessor } from './profile-processor';
 
 /** Worker process: consumes the ingest queue and runs the pipeline. */
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   resources.push({ name: 'profile queue', close: () => profiles.close() });
   const cache = new ProfileCache<UserProfile>(connection, config.MNEMO_QUEUE_PREFIX);
 
-  const extraction = createExtraction(config);
+  const extraction = createExtraction(config, {
+    throttle: config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined,
+  });
   const llmBatching =
     config.MNEMO_LLM_MODE === 'batch' && extraction.batches
       ? await startLlmBatching(config, connection, extraction.batches, logger)
@@ -47,8 +50,6 @@ async function main(): Promise<void> {
     connection,
     prefix: config.MNEMO_QUEUE_PREFIX,
     concurrency: config.MNEMO_WORKER_CONCURRENCY,
-    // BullMQ's limiter is shared by every worker of the queue: a fleet-wide cap.
-    limiter: config.MNEMO_LLM_JOBS_PER_MINUTE ? { max: config.MNEMO_LLM_JOBS_PER_MINUTE, duration: 60_000 } : undefined,
   });
   worker.on('error', (err) => logger.error('worker error', { error: err.message }));
   worker.on('failed', (job, err) =>

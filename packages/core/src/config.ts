@@ -118,8 +118,8 @@ export const configSchema = z.object({
   MNEMO_LLM_BATCH_POLL_MS: intFrom(60_000, 10),
   /** Batch mode: a conversation still without an answer after this long is extracted synchronously. */
   MNEMO_LLM_BATCH_MAX_WAIT_MS: intFrom(26 * 3600 * 1000, 1000),
-  /** Fleet-wide cap on ingest jobs started per minute (each makes one or two model calls per chunk). */
-  MNEMO_LLM_JOBS_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+  /** Fleet-wide cap on model requests per minute, shared by every worker through Redis. */
+  MNEMO_LLM_MAX_RPM: z.coerce.number().int().min(1).optional(),
   /** local (default), voyage (chosen when VOYAGE_API_KEY is set) or openai (when MNEMO_EMBEDDINGS_URL is set). */
   MNEMO_EMBEDDER: z.enum(['local', 'voyage', 'openai']).optional(),
   /** Vector size of the local embedder. */

@@ -47,7 +47,10 @@ export async function createEmbedder(config: Config): Promise<Embedder> {
 }
 
 /** Extraction, classification and categorisation as MNEMO_EXTRACTOR selects. */
-export function createExtraction(config: Config): {
+export function createExtraction(
+  config: Config,
+  hooks: { throttle?: () => Promise<void> } = {},
+): {
   extractor: FactExtractor;
   classifier: FactClassifier;
   categorizer: FactCategorizer;
@@ -65,7 +68,13 @@ export function createExtraction(config: Config): {
     case 'claude': {
       const taxonomy = buildTaxonomy(config.MNEMO_CUSTOM_CATEGORIES);
       const connection = { apiKey: config.ANTHROPIC_API_KEY!, baseURL: config.ANTHROPIC_BASE_URL, timeoutMs: config.MNEMO_CLAUDE_TIMEOUT_MS };
-      const extractor = new ClaudeExtractor({ ...connection, model: config.MNEMO_CLAUDE_MODEL, maxTokens: config.MNEMO_CLAUDE_MAX_TOKENS, taxonomy });
+      const extractor = new ClaudeExtractor({
+        ...connection,
+        model: config.MNEMO_CLAUDE_MODEL,
+        maxTokens: config.MNEMO_CLAUDE_MAX_TOKENS,
+        taxonomy,
+        throttle: hooks.throttle,
+      });
       return {
         extractor,
         batches: new ClaudeBatches(extractor, connection),

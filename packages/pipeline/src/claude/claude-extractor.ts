@@ -11,6 +11,8 @@ export interface ClaudeExtractorOptions {
   maxTokens: number;
   timeoutMs: number;
   taxonomy: TaxonomyEntry[];
+  /** Called before every model call; throws to hold it back (the fleet-wide request budget). */
+  throttle?: () => Promise<void>;
 }
 
 /** Statuses a retry cannot fix. */
@@ -128,6 +130,7 @@ export class ClaudeExtractor implements FactExtractor {
   }
 
   private async call(messages: MessageParam[], usage: LlmUsage): Promise<Message> {
+    await this.options.throttle?.();
     const started = performance.now();
     try {
       const response = await this.client.messages.create(this.request([], '', messages));
