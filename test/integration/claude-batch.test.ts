@@ -61,6 +61,7 @@ describe('MNEMO_LLM_MODE=batch through the Message Batches API', () => {
     expect(results[7]!.memories[0]!.memory).toBe('User said my ticket number is 7');
     expect(results.every((r) => r.resumed_stages.includes('extract'))).toBe(true);
     expect(await stack.store.count('batch-user-3')).toBe(20);
+    expect((await stack.usageTotals.read(1)).total).toMatchObject({ jobs: 200, calls: 200 });
   });
 
   it('sends conversations whose batch entry errored through the Messages API instead', async () => {

@@ -154,6 +154,18 @@ describe('Claude extractor through @anthropic-ai/sdk against a loopback Messages
     expect(view.result.resumed_stages).toEqual(['analyze', 'extract', 'classify', 'categorize', 'embed']);
     expect(view.result.llm.calls).toBe(1);
   });
+
+  it("adds every job's model usage to the fleet totals, once", async () => {
+    const before = (await stack.usageTotals.read(1)).total;
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    storeFailures = 1; // the retried attempt resumes after extract and must not count it again
+    expect((await post()).status).toBe(200);
+    const after = await stack.usageTotals.read(1);
+    expect(after.total.jobs - before.jobs).toBe(1);
+    expect(after.total.calls - before.calls).toBe(1);
+    expect(after.total.input_tokens - before.input_tokens).toBe(350);
+    expect(after.by_hour.at(-1)!.calls).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('Claude extractor on a long conversation', () => {

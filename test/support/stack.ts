@@ -9,6 +9,7 @@ import {
   INGEST_QUEUE,
   IngestQueue,
   PROFILE_QUEUE,
+  LlmUsageTotals,
   ProfileCache,
   ProfileQueue,
   waitForRedis,
@@ -31,6 +32,7 @@ export interface Stack {
   store: SqliteMemoryStore;
   profiles: ProfileQueue;
   profileCache: ProfileCache<UserProfile>;
+  usageTotals: LlmUsageTotals;
   /** Starts an in-process worker; stages default to the real offline pipeline. */
   startWorker(override?: (deps: PipelineDeps) => Stage[]): Promise<Worker<IngestJobData, IngestJobResult>>;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
   const profiles = new ProfileQueue(config, redis);
   const profileCache = new ProfileCache<UserProfile>(redis, config.MNEMO_QUEUE_PREFIX);
+  const usageTotals = new LlmUsageTotals(redis, config.MNEMO_QUEUE_PREFIX);
   const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache });
   const workers: Worker[] = [];
   const connections: Redis[] = [];
@@ -78,6 +81,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     store,
     profiles,
     profileCache,
+    usageTotals,
     async startWorker(override) {
       const extraction = createExtraction(config, {
         throttle: config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined,
@@ -87,7 +91,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       if (config.MNEMO_LLM_MODE === 'batch' && extraction.batches) {
         const batchConnection = createRedis(config.REDIS_URL, 'blocking', 'test-batch-worker');
         connections.push(batchConnection);
-        const started = await startLlmBatching(config, batchConnection, extraction.batches, logger);
+        const started = await startLlmBatching(config, batchConnection, extraction.batches, logger, (usage) => usageTotals.record(usage));
         closers.push(started.close);
         batching = started.batching;
       }
@@ -99,6 +103,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
         afterStore: (userId) => profiles.requestRebuild(userId),
         rateLimit: (ms) => worker.rateLimit(ms),
         batching,
+        recordUsage: (usage) => usageTotals.record(usage),
       });
       const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
       connections.push(connection);

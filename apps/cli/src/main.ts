@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { keysCommand } from './commands/keys';
+import { usageCommand } from './commands/usage';
 
 const program = new Command('mnemo').description('mnemo memory service: administration').version('0.1.0');
 program.addCommand(keysCommand());
+program.addCommand(usageCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

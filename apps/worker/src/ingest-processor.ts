@@ -19,6 +19,8 @@ export interface ProcessorDeps {
   afterStore?: (userId: string) => Promise<void>;
   /** Pauses the whole worker (BullMQ rate limit) when the model provider says to back off. */
   rateLimit?: (ms: number) => Promise<void>;
+  /** Adds a finished job's model usage to the fleet totals; its failure is logged, not fatal. */
+  recordUsage?: (usage: NonNullable<IngestJobResult['llm']>) => Promise<void>;
   /** Batch mode: parks a conversation's extraction for the next message batch. */
   batching?: { defer(jobId: string, analysis: Analysis): Promise<void>; maxWaitMs: number };
 }
@@ -42,6 +44,13 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       deferExtraction: !!deps.batching && data.batch === undefined && checkpoint?.outputs.extract === undefined,
     };
     log.info('processing', { attempt: job.attemptsMade + 1, messages: data.conversation.messages.length });
+    // Model calls cost when they are made: count them as extract finishes (or fails), once per run.
+    const recordUsage = async (usage: IngestJobResult['llm'] | undefined) => {
+      if (!usage || !deps.recordUsage) return;
+      await deps.recordUsage(usage).catch((err: unknown) =>
+        log.warn('could not record model usage', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    };
     try {
       const run = await runStages(deps.stages, input, checkpoint, {
         signal: deps.shutdownSignal,
@@ -51,6 +60,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
           await job.updateProgress({ stage, stage_ms: stageMs } satisfies IngestProgress);
         },
         onCheckpoint: async (next) => {
+          if (next.outputs.extract && !checkpoint?.outputs.extract) await recordUsage(next.outputs.extract.llm);
           checkpoint = next;
           await job.updateData({ ...data, checkpoint: next as unknown as Record<string, unknown> });
         },
@@ -95,6 +105,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       }
       const stage = err instanceof StageFailed ? err.stage : 'unknown';
       const cause = err instanceof StageFailed ? err.cause : err;
+      if (isMnemoError(cause)) await recordUsage((cause.details as { llm?: IngestJobResult['llm'] } | undefined)?.llm);
       if (cause instanceof ExtractionDeferred && deps.batching && checkpoint?.outputs.analyze) {
         // Wait for the batch; the far-off delay is the fallback if no answer ever comes.
         await deps.batching.defer(job.id!, checkpoint.outputs.analyze);

@@ -1,6 +1,6 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { IngestJobData, Logger } from '@mnemo/core';
-import type { BatchEntry, Checkpoint, ClaudeBatches } from '@mnemo/pipeline';
+import type { BatchEntry, Checkpoint, ClaudeBatches, Extraction } from '@mnemo/pipeline';
 import { LLM_BATCH_QUEUE, type LlmBatchQueue } from '@mnemo/queue';
 
 export interface LlmBatchDeps {
@@ -10,6 +10,8 @@ export interface LlmBatchDeps {
   ingest: Queue<IngestJobData>;
   pollMs: number;
   logger: Logger;
+  /** Adds answered conversations' model usage to the fleet totals. */
+  recordUsage?: (usage: NonNullable<Extraction['llm']>) => Promise<void>;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createLlmBatchProcessor(deps: LlmBatchDeps) {
         const waited = Date.now() - Date.parse(batch.deferred_at);
         const next: Checkpoint = { outputs: { ...checkpoint.outputs, extract: extraction }, stage_ms: { ...checkpoint.stage_ms, extract: waited } };
         await ingestJob.updateData({ ...rest, checkpoint: next as unknown as Record<string, unknown> });
+        if (extraction.llm) await deps.recordUsage?.(extraction.llm);
       } else {
         await ingestJob.updateData({ ...ingestJob.data, batch: { ...batch, state: 'fallback' } });
       }

@@ -4,7 +4,7 @@ import type { Config, Logger } from '@mnemo/core';
 import type { BatchEntry, ClaudeBatches } from '@mnemo/pipeline';
 import { INGEST_QUEUE, LLM_BATCH_QUEUE, LlmBatchQueue } from '@mnemo/queue';
 import type { ProcessorDeps } from './ingest-processor';
-import { createLlmBatchProcessor } from './llm-batch-processor';
+import { createLlmBatchProcessor, type LlmBatchDeps } from './llm-batch-processor';
 
 /** Batch mode's moving parts for one worker process: the deferral hook and the batch worker. */
 export async function startLlmBatching(
@@ -12,12 +12,13 @@ export async function startLlmBatching(
   connection: Redis,
   batches: ClaudeBatches,
   logger: Logger,
+  recordUsage?: LlmBatchDeps['recordUsage'],
 ): Promise<{ batching: NonNullable<ProcessorDeps['batching']>; close(): Promise<void> }> {
   const llmBatch = new LlmBatchQueue<BatchEntry>(config, connection);
   const ingest = new Queue(INGEST_QUEUE.name, { connection, prefix: config.MNEMO_QUEUE_PREFIX });
   const worker = new Worker(
     LLM_BATCH_QUEUE.name,
-    createLlmBatchProcessor({ batches, llmBatch, ingest, pollMs: config.MNEMO_LLM_BATCH_POLL_MS, logger }),
+    createLlmBatchProcessor({ batches, llmBatch, ingest, pollMs: config.MNEMO_LLM_BATCH_POLL_MS, logger, recordUsage }),
     { connection, prefix: config.MNEMO_QUEUE_PREFIX, concurrency: 1 },
   );
   worker.on('error', (err) => logger.error('llm batch worker error', { error: err.message }));

@@ -1,7 +1,16 @@
 import { Worker } from 'bullmq';
 import { createLogger, loadConfig, onShutdown, type Closeable, type IngestJobData, type IngestJobResult } from '@mnemo/core';
 import { createEmbedder, createExtraction, ingestStages, type UserProfile } from '@mnemo/pipeline';
-import { createRedis, INGEST_QUEUE, PROFILE_QUEUE, ProfileCache, ProfileQueue, waitForRedis, type ProfileJobData } from '@mnemo/queue';
+import {
+  createRedis,
+  INGEST_QUEUE,
+  LlmUsageTotals,
+  PROFILE_QUEUE,
+  ProfileCache,
+  ProfileQueue,
+  waitForRedis,
+  type ProfileJobData,
+} from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
 import { startLlmBatching } from './llm-batching';
@@ -27,12 +36,13 @@ async function main(): Promise<void> {
   resources.push({ name: 'profile queue', close: () => profiles.close() });
   const cache = new ProfileCache<UserProfile>(connection, config.MNEMO_QUEUE_PREFIX);
 
+  const usageTotals = new LlmUsageTotals(connection, config.MNEMO_QUEUE_PREFIX);
   const extraction = createExtraction(config, {
     throttle: config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined,
   });
   const llmBatching =
     config.MNEMO_LLM_MODE === 'batch' && extraction.batches
-      ? await startLlmBatching(config, connection, extraction.batches, logger)
+      ? await startLlmBatching(config, connection, extraction.batches, logger, (usage) => usageTotals.record(usage))
       : undefined;
   if (llmBatching) resources.push({ name: 'llm batching', close: () => llmBatching.close() });
 
@@ -45,6 +55,7 @@ async function main(): Promise<void> {
     stageDelayMs: config.MNEMO_FAULT_STAGE_DELAY_MS,
     afterStore: (userId) => profiles.requestRebuild(userId),
     rateLimit: (ms) => worker.rateLimit(ms),
+    recordUsage: (usage) => usageTotals.record(usage),
   });
   const worker: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
     connection,

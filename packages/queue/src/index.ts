@@ -6,3 +6,4 @@ export * from './redis-errors';
 export * from './profile-cache';
 export * from './profile-queue';
 export * from './llm-batch-queue';
+export * from './llm-usage-totals';

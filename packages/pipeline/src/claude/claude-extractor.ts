@@ -126,7 +126,8 @@ export class ClaudeExtractor implements FactExtractor {
     const second = await this.call(retryMessages, usage);
     const rechecked = this.check(second, validIds);
     if (rechecked.ok) return rechecked.answer;
-    throw new MnemoError('PROCESSING_ERROR', `Claude's answer was invalid after one repair: ${rechecked.problems.join('; ')}`);
+    // The calls were made and billed: their usage travels with the error.
+    throw new MnemoError('PROCESSING_ERROR', `Claude's answer was invalid after one repair: ${rechecked.problems.join('; ')}`, { llm: usage });
   }
 
   private async call(messages: MessageParam[], usage: LlmUsage): Promise<Message> {
