@@ -134,6 +134,23 @@ describe('Claude extractor through @anthropic-ai/sdk against a loopback Messages
     expect(await job(res.body.job_id)).toMatchObject({ status: 'completed', attempts: 1 });
   });
 
+  it('retries a model call that times out, then stores the answer', async () => {
+    const slow = await startStack({ ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, MNEMO_CLAUDE_TIMEOUT_MS: '1000' });
+    try {
+      await slow.startWorker();
+      fake.delays.push(1_500); // the first call outlasts the 1 s timeout; the retry is answered at once
+      fake.script.push({ toolInput: GOOD_ANSWER }, { toolInput: GOOD_ANSWER });
+      const res = await request(slow.app).post('/v1/memories').set('X-API-Key', SERVICE_KEY).send({ ...MEMSYNC_EXAMPLE, user_id: 'slow-user' });
+      expect(res.status).toBe(200);
+      expect(res.body.memories_created).toBe(2);
+      const view = (await request(slow.app).get(`/v1/jobs/${res.body.job_id}?user_id=slow-user`).set('X-API-Key', SERVICE_KEY)).body;
+      expect(view).toMatchObject({ status: 'completed', attempts: 2 });
+    } finally {
+      fake.delays.length = 0;
+      await slow.close();
+    }
+  });
+
   it('fails at once on a 400, with the provider message', async () => {
     fake.script.push({ status: 400, errorType: 'invalid_request_error', message: 'prompt is too long' });
     const res = await post();

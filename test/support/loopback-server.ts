@@ -19,6 +19,9 @@ export abstract class LoopbackServer {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url = '';
 
+  /** Per request, in order: how long its answer waits first (a slow provider); then no wait. */
+  readonly delays: number[] = [];
+
   protected abstract reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply;
 
   async start(): Promise<void> {
@@ -27,8 +30,10 @@ export abstract class LoopbackServer {
       req.on('data', (chunk) => (raw += chunk));
       req.on('end', () => {
         const reply = this.reply(req, new URL(req.url ?? '/', 'http://localhost'), raw ? JSON.parse(raw) : undefined);
-        res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-        res.end(reply.raw ?? JSON.stringify(reply.body));
+        setTimeout(() => {
+          res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+          res.end(reply.raw ?? JSON.stringify(reply.body));
+        }, this.delays.shift() ?? 0);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
