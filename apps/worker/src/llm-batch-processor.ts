@@ -41,7 +41,8 @@ export function createLlmBatchProcessor(deps: LlmBatchDeps) {
     let answered = 0;
     for (const jobId of job_ids) {
       const ingestJob = await deps.ingest.getJob(jobId);
-      if (!ingestJob?.data.batch) continue; // gone, or already handled
+      // Gone, or no longer waiting (it fell back to the normal path after the maximum wait).
+      if (!ingestJob?.data.batch || (await ingestJob.getState()) !== 'delayed') continue;
       const checkpoint = ingestJob.data.checkpoint as unknown as Checkpoint;
       const extraction = checkpoint.outputs.analyze ? deps.batches.extraction(checkpoint.outputs.analyze, results.get(jobId)) : null;
       const { batch, ...rest } = ingestJob.data;

@@ -77,14 +77,18 @@ export class ClaudeExtractor implements FactExtractor {
   }
 
   /** The request for one chunk: the same for the Messages API and for a batch entry. */
-  request(chunk: Turn[], referenceTime: string, messages?: MessageParam[]): ExtractionRequest {
+  request(chunk: Turn[], referenceTime: string): ExtractionRequest {
+    return this.requestWith([{ role: 'user', content: conversationPrompt(chunk, referenceTime) }]);
+  }
+
+  private requestWith(messages: MessageParam[]): ExtractionRequest {
     return {
       model: this.options.model,
       max_tokens: this.options.maxTokens,
       system: this.system,
       tools: [this.tool],
       tool_choice: { type: 'tool', name: TOOL_NAME },
-      messages: messages ?? [{ role: 'user', content: conversationPrompt(chunk, referenceTime) }],
+      messages,
     };
   }
 
@@ -134,7 +138,7 @@ export class ClaudeExtractor implements FactExtractor {
     await this.options.throttle?.();
     const started = performance.now();
     try {
-      const response = await this.client.messages.create(this.request([], '', messages));
+      const response = await this.client.messages.create(this.requestWith(messages));
       addUsage(usage, response);
       return response;
     } catch (err) {
