@@ -206,3 +206,56 @@ describe('Claude extractor on a long conversation', () => {
     expect(llm).toMatchObject({ calls: 3, input_tokens: 1050, output_tokens: 360, cache_creation_input_tokens: 1100, cache_read_input_tokens: 2200 });
   });
 });
+
+describe('profiles with Claude', () => {
+  const fake = new FakeAnthropic();
+  let stack: Stack;
+  beforeAll(async () => {
+    await fake.start();
+    stack = await startStack({ ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, MNEMO_PROFILE_DEBOUNCE_MS: '100' });
+    await stack.startWorker();
+  });
+  afterAll(async () => {
+    await stack.close();
+    await fake.stop();
+  });
+
+  const waitForBio = async (user: string, source: 'model' | 'assembled') => {
+    for (let i = 0; i < 100; i++) {
+      const cached = await stack.profileCache.get(user);
+      if (cached?.bio_source === source) return cached;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no ${source} bio for ${user}`);
+  };
+
+  it('writes the bio with the model from the strongest memories, leaving private ones out', async () => {
+    fake.script.push({
+      toolInput: {
+        facts: [
+          ...GOOD_ANSWER.facts,
+          { memory: 'User is being treated for depression', message_ids: ['2'], type: 'semantic', event_time: null, categories: ['health', 'private'] },
+        ],
+      },
+    });
+    fake.bioScript.push({ toolInput: { bio: 'A senior engineer at Google who leads a team of five.' } });
+    const res = await request(stack.app).post('/v1/memories').set('X-API-Key', SERVICE_KEY).send({ ...MEMSYNC_EXAMPLE, user_id: 'bio-user' });
+    expect(res.body.memories_created).toBe(3);
+    const profile = await waitForBio('bio-user', 'model');
+    expect(profile.user_bio).toBe('A senior engineer at Google who leads a team of five.');
+    const sent = fake.bioRequests.at(-1)!.body;
+    expect(sent.tool_choice).toEqual({ type: 'tool', name: 'write_bio' });
+    expect(sent.messages[0].content).toMatch(/promoted to Senior Software Engineer/);
+    expect(sent.messages[0].content).not.toMatch(/depression/);
+    const served = await request(stack.app).get('/v1/users/profile?user_id=bio-user').set('X-API-Key', SERVICE_KEY);
+    expect(served.body).toMatchObject({ user_bio: profile.user_bio, bio_source: 'model' });
+  });
+
+  it('falls back to the assembled bio when the model fails', async () => {
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    fake.bioScript.push({ status: 400, errorType: 'invalid_request_error', message: 'nope' });
+    await request(stack.app).post('/v1/memories').set('X-API-Key', SERVICE_KEY).send({ ...MEMSYNC_EXAMPLE, user_id: 'bio-user-2' });
+    const profile = await waitForBio('bio-user-2', 'assembled');
+    expect(profile.user_bio).toMatch(/Leads a team of 5 engineers/);
+  });
+});

@@ -29,6 +29,9 @@ export class FakeAnthropic extends LoopbackServer {
   readonly batches: { id: string; requests: { custom_id: string; params: any }[]; polls: number }[] = [];
   /** Every n-th batch entry errors (0: none), so its conversation falls back to the Messages API. */
   erroredEvery = 0;
+  /** Bio requests (the write_bio tool) are kept apart, so profile rebuilds never take extraction answers. */
+  readonly bioRequests: RecordedMessageRequest[] = [];
+  readonly bioScript: ScriptedReply[] = [];
 
   private message(n: number, model: string, toolName: string, input: unknown, stopReason = 'tool_use') {
     return {
@@ -83,6 +86,12 @@ export class FakeAnthropic extends LoopbackServer {
 
   protected reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply {
     if (url.pathname.startsWith('/v1/messages/batches')) return this.batchReply(req, url, body);
+    if (body.tool_choice?.name === 'write_bio') {
+      this.bioRequests.push({ headers: req.headers, body });
+      const reply = this.bioScript.shift() ?? { toolInput: { bio: 'A person the assistant knows a little about.' } };
+      if ('status' in reply) return { status: reply.status, body: { type: 'error', error: { type: reply.errorType, message: reply.message } } };
+      return { status: 200, body: this.message(1000 + this.bioRequests.length, body.model, 'write_bio', reply.toolInput) };
+    }
     this.requests.push({ headers: req.headers, body });
     const n = this.requests.length;
     const reply = this.script.shift() ?? { toolInput: defaultToolInput(body) };

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, type Config, type IngestJobData, type IngestJobResult } from '@mnemo/core';
-import { createEmbedder, createExtraction, ingestStages, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
+import { createBioWriter, createEmbedder, createExtraction, ingestStages, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
 import {
   createRedis,
   INGEST_QUEUE,
@@ -83,9 +83,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     profileCache,
     usageTotals,
     async startWorker(override) {
-      const extraction = createExtraction(config, {
-        throttle: config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined,
-      });
+      const throttle = config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined;
+      const extraction = createExtraction(config, { throttle });
+      const bioWriter = createBioWriter(config, { throttle });
       const deps: PipelineDeps = { ...extraction, embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
       let batching;
       if (config.MNEMO_LLM_MODE === 'batch' && extraction.batches) {
@@ -114,7 +114,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       });
       const profileConnection = createRedis(config.REDIS_URL, 'blocking', 'test-profile-worker');
       connections.push(profileConnection);
-      const profileWorker = new Worker<ProfileJobData>(PROFILE_QUEUE.name, createProfileProcessor({ store, cache: profileCache, logger }), {
+      const profileWorker = new Worker<ProfileJobData>(PROFILE_QUEUE.name, createProfileProcessor({ store, cache: profileCache, logger, bioWriter, recordUsage: (usage) => usageTotals.record(usage) }), {
         connection: profileConnection,
         prefix: config.MNEMO_QUEUE_PREFIX,
       });

@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(searchRouter({ store: deps.store, embedder: deps.embedder, reranker, taxonomy, profileCache: deps.profileCache, jsonBody }));
   app.use(memoryManagementRouter({ store: deps.store, embedder: deps.embedder, taxonomy, profiles: deps.profiles, jsonBody }));
   app.use(categoriesRouter({ store: deps.store, taxonomy }));
-  app.use(profileRouter(deps));
+  app.use(profileRouter({ ...deps, modelWritesBio: deps.config.MNEMO_EXTRACTOR === 'claude' }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import { createLogger, loadConfig, onShutdown, type Closeable, type IngestJobData, type IngestJobResult } from '@mnemo/core';
-import { createEmbedder, createExtraction, ingestStages, type UserProfile } from '@mnemo/pipeline';
+import { createBioWriter, createEmbedder, createExtraction, ingestStages, type UserProfile } from '@mnemo/pipeline';
 import {
   createRedis,
   INGEST_QUEUE,
@@ -37,9 +37,9 @@ async function main(): Promise<void> {
   const cache = new ProfileCache<UserProfile>(connection, config.MNEMO_QUEUE_PREFIX);
 
   const usageTotals = new LlmUsageTotals(connection, config.MNEMO_QUEUE_PREFIX);
-  const extraction = createExtraction(config, {
-    throttle: config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined,
-  });
+  const throttle = config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined;
+  const extraction = createExtraction(config, { throttle });
+  const bioWriter = createBioWriter(config, { throttle });
   const llmBatching =
     config.MNEMO_LLM_MODE === 'batch' && extraction.batches
       ? await startLlmBatching(config, connection, extraction.batches, logger, (usage) => usageTotals.record(usage))
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       }
     },
   });
-  const profileWorker = new Worker<ProfileJobData>(PROFILE_QUEUE.name, createProfileProcessor({ store, cache, logger }), {
+  const profileWorker = new Worker<ProfileJobData>(PROFILE_QUEUE.name, createProfileProcessor({ store, cache, logger, bioWriter, recordUsage: (usage) => usageTotals.record(usage) }), {
     connection,
     prefix: config.MNEMO_QUEUE_PREFIX,
     concurrency: 1,

@@ -1,5 +1,7 @@
 import { buildTaxonomy, type Config } from '@mnemo/core';
 import { ClaudeBatches } from './claude/claude-batches';
+import { ClaudeBioWriter } from './claude/claude-bio-writer';
+import type { BioWriter } from './profile/build-profile';
 import { ClaudeExtractor } from './claude/claude-extractor';
 import { ProposedCategorizer } from './claude/proposed-categorizer';
 import { ProposedClassifier } from './claude/proposed-classifier';
@@ -84,4 +86,16 @@ export function createExtraction(
       };
     }
   }
+}
+
+/** With Claude configured, profiles get a model-written bio; offline, none (the bio is assembled). */
+export function createBioWriter(config: Config, hooks: { throttle?: () => Promise<void> } = {}): BioWriter | undefined {
+  if (config.MNEMO_EXTRACTOR !== 'claude') return undefined;
+  return new ClaudeBioWriter({
+    apiKey: config.ANTHROPIC_API_KEY!,
+    baseURL: config.ANTHROPIC_BASE_URL,
+    model: config.MNEMO_CLAUDE_MODEL,
+    timeoutMs: config.MNEMO_CLAUDE_TIMEOUT_MS,
+    throttle: hooks.throttle,
+  });
 }

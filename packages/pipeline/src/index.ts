@@ -7,7 +7,7 @@ export * from './runner';
 export { analyze } from './stages/analyze';
 export * from './types';
 export * from './components';
-export { buildProfile, type UserProfile, type CategoryProfile } from './profile/build-profile';
+export { buildProfile, type BioWriter, type UserProfile, type CategoryProfile } from './profile/build-profile';
 export { LocalReranker, type Reranker, type RerankedHit } from './rerankers/local-reranker';
 export { HostedEmbedder, type HostedEmbedderOptions } from './embedders/hosted-embedder';
 export { ClaudeExtractor, type ClaudeExtractorOptions } from './claude/claude-extractor';

@@ -1,4 +1,4 @@
-import type { Memory } from '@mnemo/core';
+import type { LlmUsage, Memory } from '@mnemo/core';
 import type { MemoryStats, MemoryStore } from '@mnemo/store';
 
 export interface CategoryProfile {
@@ -6,8 +6,15 @@ export interface CategoryProfile {
   top_memories: { id: string; memory: string; type: Memory['type']; mentions: number }[];
 }
 
+/** Writes the bio from the strongest memories (a model); the assembled bio is the fallback. */
+export interface BioWriter {
+  write(memories: Memory[]): Promise<{ bio: string; llm: LlmUsage }>;
+}
+
 export interface UserProfile {
   user_bio: string;
+  /** model: written by the bio writer; assembled: put together from memory texts. */
+  bio_source: 'model' | 'assembled';
   profiles: Record<string, CategoryProfile>;
   stats: {
     total_memories: number;
@@ -25,6 +32,8 @@ const BIO_SENTENCES = 6;
 const BIO_FALLBACK_SENTENCES = 3;
 /** Enough to see every category's strongest memories for a personal memory set. */
 const SCAN_LIMIT = 2_000;
+/** Memories a bio writer is shown: the strongest, private ones left out. */
+const BIO_WRITER_MEMORIES = 40;
 
 /** Strongest first: lasting facts, said more often, more recent. */
 function strength(a: Memory, b: Memory): number {
@@ -42,7 +51,12 @@ function asBioSentence(memory: string): string {
  * The profile assembled from the user's memories: a bio from the strongest
  * lasting facts (private ones left out), the top memories per category, and stats.
  */
-export async function buildProfile(store: MemoryStore, userId: string, now = new Date()): Promise<UserProfile> {
+export async function buildProfile(
+  store: MemoryStore,
+  userId: string,
+  options: { now?: Date; bioWriter?: BioWriter; onBioError?: (err: unknown) => void; onUsage?: (usage: LlmUsage) => Promise<void> } = {},
+): Promise<UserProfile> {
+  const now = options.now ?? new Date();
   const [stats, page] = await Promise.all([store.stats(userId), store.list(userId, { page: 1, pageSize: SCAN_LIMIT })]);
   const memories = [...page.items].sort(strength);
 
@@ -75,8 +89,24 @@ export async function buildProfile(store: MemoryStore, userId: string, now = new
     }
   }
 
+  let userBio = bio.join(' ');
+  let bioSource: UserProfile['bio_source'] = 'assembled';
+  const shown = memories.filter((m) => !m.categories.includes('private')).slice(0, BIO_WRITER_MEMORIES);
+  if (options.bioWriter && shown.length > 0) {
+    try {
+      const written = await options.bioWriter.write(shown);
+      await options.onUsage?.(written.llm);
+      userBio = written.bio;
+      bioSource = 'model';
+    } catch (err) {
+      // A profile with the assembled bio beats no profile; the caller logs why.
+      options.onBioError?.(err);
+    }
+  }
+
   return {
-    user_bio: bio.join(' '),
+    user_bio: userBio,
+    bio_source: bioSource,
     profiles,
     stats: {
       total_memories: stats.total,
