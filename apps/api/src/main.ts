@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
 import { createEmbedder, type UserProfile } from '@mnemo/pipeline';
-import { createRedis, IngestQueue, ProfileCache, ProfileQueue, waitForRedis } from '@mnemo/queue';
+import { createRedis, IngestQueue, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createApp } from './app';
 
@@ -15,9 +15,8 @@ async function main(): Promise<void> {
 
   const redis = createRedis(config.REDIS_URL, 'command', 'mnemo-api');
   const blocking = createRedis(config.REDIS_URL, 'blocking', 'mnemo-api-events');
-  // Errors are reported where a request needs Redis; these keep ioredis from printing every reconnect.
-  redis.on('error', () => undefined);
-  blocking.on('error', () => undefined);
+  reportConnection(redis, logger, 'api');
+  reportConnection(blocking, logger, 'api-events');
   resources.push({ name: 'redis', close: async () => void (redis.disconnect(), blocking.disconnect()) });
   await waitForRedis(redis, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
 

@@ -8,6 +8,7 @@ import {
   PROFILE_QUEUE,
   ProfileCache,
   ProfileQueue,
+  reportConnection,
   waitForRedis,
   type ProfileJobData,
 } from '@mnemo/queue';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   onShutdown(logger, config.MNEMO_SHUTDOWN_TIMEOUT_MS, () => resources);
 
   const connection = createRedis(config.REDIS_URL, 'blocking', 'mnemo-worker');
+  reportConnection(connection, logger, 'worker');
   resources.push({ name: 'redis', close: async () => void connection.disconnect() });
   await waitForRedis(connection, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
 

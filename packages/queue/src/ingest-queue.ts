@@ -119,6 +119,7 @@ export class IngestQueue {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
       if (signal.aborted) return new Promise<never>(() => undefined);
+      // A failed read (Redis blip) just waits for the next round; the event path or the bound decides.
       const state = await this.queue.getJobState(jobId).catch(() => 'unknown');
       if (state !== 'completed' && state !== 'failed') continue;
       const job = await this.queue.getJob(jobId);

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '@mnemo/core';
 
 /**
  * Two kinds of connection, because BullMQ needs them to behave differently:
@@ -50,4 +51,22 @@ export function redisUnreachableMessage(url: string): string {
     '  sudo apt-get install -y redis-server && redis-server --daemonize yes',
     'or point REDIS_URL at an existing server.',
   ].join('\n');
+}
+
+/**
+ * Tells operators once when a connection loses Redis and once when it is
+ * back, instead of a line per reconnect attempt (or none at all).
+ */
+export function reportConnection(redis: Pick<Redis, 'on'>, logger: Pick<Logger, 'warn' | 'info'>, name: string): void {
+  let healthy = true;
+  redis.on('error', (err: Error) => {
+    if (!healthy) return;
+    healthy = false;
+    logger.warn('Redis unreachable; reconnecting', { connection: name, error: err.message });
+  });
+  redis.on('ready', () => {
+    if (healthy) return;
+    healthy = true;
+    logger.info('Redis reachable again', { connection: name });
+  });
 }
