@@ -26,7 +26,16 @@ export function toStore(userId: string, seed: Seed): MemoryToStore {
       agent_id: seed.agent_id ?? 'agent-1',
       thread_id: seed.thread_id ?? 'thread-1',
       source: 'chat',
-      provenance: { job_id: seed.job ?? 'job-1', message_ids: ['0'] },
+      provenance: [
+        {
+          job_id: seed.job ?? 'job-1',
+          thread_id: seed.thread_id ?? 'thread-1',
+          agent_id: seed.agent_id ?? 'agent-1',
+          source: 'chat',
+          message_ids: ['0'],
+          seen_at: '2024-03-20T10:00:00.000Z',
+        },
+      ],
     },
     vector: embedder.embedOne(seed.text),
   };
@@ -62,8 +71,15 @@ export function describeMemoryStoreContract(
       expect(created).toMatchObject({ status: 'created', memory: { mentions: 1, memory: 'User lives in Oslo', user_id: 'alice' } });
       const [replay] = await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo' })], at(1));
       expect(replay).toMatchObject({ status: 'created', memory: { mentions: 1 } });
-      const [touched] = await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo', job: 'job-2' })], at(2));
-      expect(touched).toMatchObject({ status: 'touched', memory: { mentions: 2, updated_at: at(2).toISOString() } });
+      const [touched] = await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo', job: 'job-2', thread_id: 'thread-2' })], at(2));
+      expect(touched).toMatchObject({
+        status: 'touched',
+        memory: { mentions: 2, last_seen_at: at(2).toISOString(), updated_at: at(0).toISOString(), created_at: at(0).toISOString() },
+      });
+      expect(touched!.memory.provenance.map((p) => [p.job_id, p.thread_id])).toEqual([['job-1', 'thread-1'], ['job-2', 'thread-2']]);
+      const stored = await store.get('alice', touched!.memory.id);
+      expect(stored).toMatchObject({ mentions: 2, last_seen_at: at(2).toISOString() });
+      expect(stored!.provenance).toHaveLength(2);
       expect(await store.count('alice')).toBe(1);
     });
 

@@ -128,6 +128,12 @@ describe('mnemo end to end', () => {
     expect(body.memories_created).toBe(0);
     const job = await call(`/v1/jobs/${body.job_id}`);
     expect(job.body.result.memories_touched).toBeGreaterThanOrEqual(2);
+    // The memory lists both conversations it came from.
+    const list = await call('/v1/memories?page_size=100');
+    const promoted = list.body.data.find((m: { memory: string }) => /promoted/.test(m.memory));
+    expect(promoted.mentions).toBe(2);
+    expect(promoted.provenance.map((p: { thread_id: string }) => p.thread_id)).toEqual(['conversation-2024-001', 'e2e-again']);
+    expect(promoted.last_seen_at > promoted.created_at).toBe(true);
   });
 
   it('refuses a bad key, a missing agent_id, and another user\'s job', async () => {

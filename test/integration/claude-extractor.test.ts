@@ -88,7 +88,7 @@ describe('Claude extractor through @anthropic-ai/sdk against a loopback Messages
     ]);
     expect(res.body.categories_detected).toEqual(['career']);
     const stored = await request(stack.app).get(`/v1/memories/${res.body.memories[0].id}?user_id=${user}`).set('X-API-Key', SERVICE_KEY);
-    expect(stored.body).toMatchObject({ event_time: '2024-03-20T00:00:00.000Z', provenance: { message_ids: ['0'] } });
+    expect(stored.body).toMatchObject({ event_time: '2024-03-20T00:00:00.000Z', provenance: [{ message_ids: ['0'], thread_id: 'conversation-2024-001' }] });
     expect((await job(res.body.job_id)).result.llm).toEqual({
       model: 'claude-haiku-4-5',
       calls: 1,

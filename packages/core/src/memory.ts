@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { MEMORY_TYPES } from './memory-types';
 
+/** One mention of a fact: which conversation, which messages, when. */
+export const memorySourceSchema = z.object({
+  job_id: z.string(),
+  thread_id: z.string(),
+  agent_id: z.string(),
+  source: z.string(),
+  /** Client-given message ids, or their indexes in the request. */
+  message_ids: z.array(z.string()),
+  seen_at: z.string(),
+});
+export type MemorySource = z.infer<typeof memorySourceSchema>;
+
 /** A stored memory, as the store holds it and the API returns it. */
 export const memorySchema = z.object({
   id: z.uuid(),
@@ -17,7 +29,18 @@ export const memorySchema = z.object({
   updated_at: z.string(),
   /** How often this fact has been seen; a re-stated fact touches, not duplicates. */
   mentions: z.number().int(),
-  /** Ids (or indexes) of the messages the fact came from, and the job that stored it. */
-  provenance: z.object({ job_id: z.string(), message_ids: z.array(z.string()) }),
+  /** When the fact was last stated (updated_at changes only with the content). */
+  last_seen_at: z.string(),
+  /** Where the fact came from: every mention, oldest first (the first and the latest ones when many). */
+  provenance: z.array(memorySourceSchema).min(1),
 });
 export type Memory = z.infer<typeof memorySchema>;
+
+/** The most mentions a memory keeps in its provenance: the first, and the latest ones. */
+export const MAX_PROVENANCE = 50;
+
+/** Adds a mention, keeping the first one and the most recent ones. */
+export function withMention(provenance: MemorySource[], mention: MemorySource): MemorySource[] {
+  const all = [...provenance, mention];
+  return all.length <= MAX_PROVENANCE ? all : [all[0]!, ...all.slice(all.length - (MAX_PROVENANCE - 1))];
+}

@@ -2,7 +2,8 @@ import type { Memory, MemoryType } from '@mnemo/core';
 
 /** A memory with its embedding, ready to be written. */
 export interface MemoryToStore {
-  memory: Omit<Memory, 'mentions' | 'created_at' | 'updated_at'>;
+  /** provenance holds this one mention. */
+  memory: Omit<Memory, 'mentions' | 'created_at' | 'updated_at' | 'last_seen_at'>;
   vector: number[];
 }
 
@@ -74,8 +75,8 @@ export interface MemoryStore {
   readonly dimension: number;
   /**
    * Idempotent: a memory whose id exists is touched (mentions + 1,
-   * updated_at) rather than duplicated; the same job writing again is a
-   * replay. Returns one outcome per input, in order.
+   * last_seen_at, the mention added to provenance) rather than duplicated;
+   * the same job writing again is a replay. Returns one outcome per input, in order.
    */
   upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]>;
   /** Hybrid retrieval: vector similarity fused with lexical matching, best first. */
@@ -114,4 +115,10 @@ const QUERY_STOPWORDS = new Set(
 export function queryTerms(text: string): string[] {
   const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]{2,}/gu) ?? [];
   return [...new Set(words.filter((w) => !QUERY_STOPWORDS.has(w)))].slice(0, 32);
+}
+
+/** A write by a job that already wrote this memory: a retry, not a new mention. */
+export function isReplay(existing: Memory, incoming: MemoryToStore): boolean {
+  const jobId = incoming.memory.provenance[0]?.job_id;
+  return existing.provenance.some((p) => p.job_id === jobId);
 }

@@ -1,7 +1,8 @@
 import type * as QdrantModule from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
-import { MEMORY_TYPES, MnemoError, memorySchema, type Memory } from '@mnemo/core';
+import { MEMORY_TYPES, MnemoError, memorySchema, withMention, type Memory } from '@mnemo/core';
 import {
+  isReplay,
   queryTerms,
   reciprocalRankFusion,
   type ListOptions,
@@ -159,14 +160,14 @@ export class QdrantMemoryStore implements MemoryStore {
       if (found) {
         const current = toMemory(memory.id, found.payload);
         // The same job writing again (a retry after a crash) is a replay, not a new mention.
-        if (current.provenance.job_id === memory.provenance.job_id) {
+        if (isReplay(current, { memory, vector })) {
           outcomes.push({ status: 'created', memory: current });
           continue;
         }
-        const touched = { ...current, mentions: current.mentions + 1, updated_at: stamp };
+        const touched = { ...current, mentions: current.mentions + 1, last_seen_at: stamp, provenance: withMention(current.provenance, memory.provenance[0]!) };
         await this.client.setPayload(this.collection, {
           points: [memory.id],
-          payload: { mentions: touched.mentions, updated_at: stamp },
+          payload: { mentions: touched.mentions, last_seen_at: stamp, provenance: touched.provenance },
           filter: this.filter(userId),
           wait: true,
         });
@@ -174,7 +175,7 @@ export class QdrantMemoryStore implements MemoryStore {
         continue;
       }
       const { id, ...rest } = memory;
-      const payload: Payload = { ...rest, created_at: stamp, updated_at: stamp, mentions: 1 };
+      const payload: Payload = { ...rest, created_at: stamp, updated_at: stamp, last_seen_at: stamp, mentions: 1 };
       points.push({ id, vector, payload: payload as unknown as Record<string, unknown> });
       outcomes.push({ status: 'created', memory: toMemory(id, payload as unknown as Record<string, unknown>) });
     }

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { MnemoError, memorySchema, MEMORY_TYPES, type Memory } from '@mnemo/core';
+import { MnemoError, memorySchema, MEMORY_TYPES, withMention, type Memory } from '@mnemo/core';
 import {
+  isReplay,
   queryTerms,
   reciprocalRankFusion,
   type ListOptions,
@@ -32,10 +33,11 @@ interface MemoryRow {
   created_at: string;
   updated_at: string;
   mentions: number;
+  last_seen_at: string | null;
   provenance: string;
 }
 
-const COLUMNS = ['rowid', 'id', 'user_id', 'memory', 'categories', 'type', 'event_time', 'agent_id', 'thread_id', 'source', 'created_at', 'updated_at', 'mentions', 'provenance'];
+const COLUMNS = ['rowid', 'id', 'user_id', 'memory', 'categories', 'type', 'event_time', 'agent_id', 'thread_id', 'source', 'created_at', 'updated_at', 'mentions', 'last_seen_at', 'provenance'];
 const M_COLUMNS = COLUMNS.map((c) => `m.${c}`).join(', ');
 
 /** How many candidates each retriever contributes before fusion. */
@@ -43,7 +45,16 @@ const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 50;
 
 function toMemory(row: MemoryRow): Memory {
-  return memorySchema.parse({ ...row, categories: JSON.parse(row.categories), provenance: JSON.parse(row.provenance) });
+  const provenance = JSON.parse(row.provenance);
+  return memorySchema.parse({
+    ...row,
+    categories: JSON.parse(row.categories),
+    last_seen_at: row.last_seen_at ?? row.updated_at,
+    // Stores written before provenance was a list hold one {job_id, message_ids} object.
+    provenance: Array.isArray(provenance)
+      ? provenance
+      : [{ thread_id: row.thread_id, agent_id: row.agent_id, source: row.source, seen_at: row.created_at, ...provenance }],
+  });
 }
 
 /** SQL for a filter, with its parameters; always scoped to the user. */
@@ -117,12 +128,12 @@ export class SqliteMemoryStore implements MemoryStore {
     const stamp = now.toISOString();
     const insert = this.db.prepare(
       `INSERT INTO memories (id, user_id, memory, categories, type, event_time, agent_id, thread_id, source,
-         created_at, updated_at, mentions, provenance)
+         created_at, updated_at, mentions, last_seen_at, provenance)
        VALUES (@id, @user_id, @memory, @categories, @type, @event_time, @agent_id, @thread_id, @source,
-         @stamp, @stamp, 1, @provenance)`,
+         @stamp, @stamp, 1, @stamp, @provenance)`,
     );
     const insertVector = this.db.prepare('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)');
-    const touch = this.db.prepare('UPDATE memories SET mentions = mentions + 1, updated_at = ? WHERE rowid = ?');
+    const touch = this.db.prepare('UPDATE memories SET mentions = mentions + 1, last_seen_at = ?, provenance = ? WHERE rowid = ?');
 
     const write = this.db.transaction((): UpsertOutcome[] =>
       items.map(({ memory, vector }) => {
@@ -130,12 +141,12 @@ export class SqliteMemoryStore implements MemoryStore {
         this.checkVector(vector);
         const existing = this.row(userId, memory.id);
         if (existing) {
+          const current = toMemory(existing);
           // The same job writing again (a retry after a crash) is a replay, not a new mention.
-          if (JSON.parse(existing.provenance).job_id === memory.provenance.job_id) {
-            return { status: 'created', memory: toMemory(existing) };
-          }
-          touch.run(stamp, existing.rowid);
-          return { status: 'touched', memory: toMemory({ ...existing, mentions: existing.mentions + 1, updated_at: stamp }) };
+          if (isReplay(current, { memory, vector })) return { status: 'created', memory: current };
+          const provenance = withMention(current.provenance, memory.provenance[0]!);
+          touch.run(stamp, JSON.stringify(provenance), existing.rowid);
+          return { status: 'touched', memory: { ...current, mentions: current.mentions + 1, last_seen_at: stamp, provenance } };
         }
         const info = insert.run({
           ...memory,
@@ -306,6 +317,7 @@ function migrate(db: Database.Database, dimension: number): void {
       created_at TEXT NOT NULL,
       updated_at TEXT NOT NULL,
       mentions INTEGER NOT NULL DEFAULT 1,
+      last_seen_at TEXT,
       provenance TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS memories_user_created ON memories (user_id, created_at);
@@ -323,6 +335,9 @@ function migrate(db: Database.Database, dimension: number): void {
       INSERT INTO memories_fts (rowid, memory) VALUES (new.rowid, new.memory);
     END;
   `);
+  // Added after the first release of the table.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(memories)').all().map((c) => c.name);
+  if (!columns.includes('last_seen_at')) db.exec('ALTER TABLE memories ADD COLUMN last_seen_at TEXT');
   const stored = db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'dimension'").get();
   if (stored && Number(stored.value) !== dimension) {
     // Mixing vector sizes would make every search wrong; refuse loudly instead.

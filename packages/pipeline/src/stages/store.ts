@@ -19,7 +19,8 @@ export async function storeFacts(
     const id = memoryId(input.userId, fact.text);
     const existing = byId.get(id);
     if (existing) {
-      existing.memory.provenance.message_ids = [...new Set([...existing.memory.provenance.message_ids, ...fact.messageIds])];
+      const mention = existing.memory.provenance[0]!;
+      mention.message_ids = [...new Set([...mention.message_ids, ...fact.messageIds])];
       continue;
     }
     byId.set(id, {
@@ -33,7 +34,7 @@ export async function storeFacts(
         agent_id,
         thread_id,
         source,
-        provenance: { job_id: input.jobId, message_ids: fact.messageIds },
+        provenance: [{ job_id: input.jobId, thread_id, agent_id, source, message_ids: fact.messageIds, seen_at: now.toISOString() }],
       },
       vector: fact.vector,
     });
