@@ -193,6 +193,27 @@ export function describeMemoryStoreContract(
       });
     });
 
+    it('keeps the history of every create, mention, update and delete, only for the owner', async () => {
+      await seed('alice', [{ text: 'User lives in Oslo' }]);
+      const id = memoryId('alice', 'User lives in Oslo');
+      await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo' })], at(1)); // replay: no entry
+      await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo', job: 'job-2', thread_id: 'thread-2' })], at(2));
+      await store.update('alice', id, { type: 'episodic' }, at(3), 'key-1');
+      await store.delete('alice', [id], at(4), 'key-1');
+      const history = await store.history('alice', id);
+      expect(history.map((e) => [e.event, e.at, e.job_id, e.actor])).toEqual([
+        ['created', at(0).toISOString(), 'job-1', null],
+        ['mentioned', at(2).toISOString(), 'job-2', null],
+        ['updated', at(3).toISOString(), null, 'key-1'],
+        ['deleted', at(4).toISOString(), null, 'key-1'],
+      ]);
+      expect(history[0]!.after).toMatchObject({ memory: 'User lives in Oslo', type: 'semantic' });
+      expect(history[1]!.after).toMatchObject({ mentions: 2, thread_id: 'thread-2' });
+      expect(history[2]).toMatchObject({ before: { type: 'semantic' }, after: { type: 'episodic' } });
+      expect(history[3]).toMatchObject({ before: { memory: 'User lives in Oslo' }, after: null });
+      expect(await store.history('bob', id)).toEqual([]);
+    });
+
     it('refuses a vector of the wrong size', async () => {
       const bad = { ...toStore('alice', { text: 'x' }), vector: [1, 0, 0] };
       await expect(store.upsert('alice', [bad], at(0))).rejects.toThrow(/dimensions/);

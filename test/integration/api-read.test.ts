@@ -187,6 +187,12 @@ describe('read and manage memories', () => {
     expect((await search({ query: 'bouldering', limit: 100 })).body.memories.map((m: { id: string }) => m.id)).not.toContain(hit.id);
     expect((await alice().get('/v1/memories')).body.pagination.total_items).toBe(before - 1);
 
+    const history = await alice().get(`/v1/memories/${hit.id}/history`);
+    expect(history.status).toBe(200);
+    expect(history.body.events.map((e: { event: string }) => e.event)).toEqual(['created', 'deleted']);
+    expect(history.body.events[1].actor).toEqual(expect.any(String));
+    expect((await bob().get(`/v1/memories/${hit.id}/history`)).status).toBe(404);
+
     const [other] = (await search({ query: 'shellfish' })).body.memories;
     const batch = await alice().post('/v1/memories/batch-delete', { memory_ids: [other.id, hit.id, 'garbage'] });
     expect(batch.body).toEqual({ success: true, deleted_count: 1, deleted: [other.id], not_found: [hit.id, 'garbage'] });

@@ -41,7 +41,7 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
         write_consistency_factor: 2,
       });
       const indexes = Object.fromEntries(
-        fake.requests.filter((r) => r.path.endsWith('/index')).map((r) => [r.body.field_name, r.body.field_schema]),
+        fake.requests.filter((r) => r.path === `/collections/${collection}/index`).map((r) => [r.body.field_name, r.body.field_schema]),
       );
       expect(indexes).toEqual({
         user_id: { type: 'keyword', is_tenant: true },
@@ -52,6 +52,12 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
         created_at: 'datetime',
         memory: expect.objectContaining({ type: 'text' }),
       });
+    });
+
+    it('keeps history in its own collection, scoped by the same tenant index', () => {
+      expect(fake.collections.has(`${collection}_history`)).toBe(true);
+      const historyIndexes = fake.requests.filter((r) => r.path === `/collections/${collection}_history/index`).map((r) => r.body);
+      expect(historyIndexes).toContainEqual({ field_name: 'user_id', field_schema: { type: 'keyword', is_tenant: true } });
     });
 
     it('writes UUID point ids and waits for every write; every filtered call carries the user', async () => {

@@ -44,3 +44,21 @@ export function withMention(provenance: MemorySource[], mention: MemorySource): 
   const all = [...provenance, mention];
   return all.length <= MAX_PROVENANCE ? all : [all[0]!, ...all.slice(all.length - (MAX_PROVENANCE - 1))];
 }
+
+/** What happened to a memory; supersede and merge join these with reconciliation. */
+export const HISTORY_EVENTS = ['created', 'mentioned', 'updated', 'deleted'] as const;
+
+/** One entry of a memory's audit trail. */
+export const memoryHistoryEventSchema = z.object({
+  memory_id: z.string(),
+  event: z.enum(HISTORY_EVENTS),
+  at: z.string(),
+  /** The ingest job that caused it, for pipeline writes. */
+  job_id: z.string().nullable(),
+  /** The API key (its id) that caused it, for API edits. */
+  actor: z.string().nullable(),
+  /** The fields that changed, before and after; null where there was no memory. */
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+});
+export type MemoryHistoryEvent = z.infer<typeof memoryHistoryEventSchema>;

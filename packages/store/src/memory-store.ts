@@ -1,4 +1,4 @@
-import type { Memory, MemoryType } from '@mnemo/core';
+import type { Memory, MemoryHistoryEvent, MemoryType } from '@mnemo/core';
 
 /** A memory with its embedding, ready to be written. */
 export interface MemoryToStore {
@@ -84,10 +84,12 @@ export interface MemoryStore {
   get(userId: string, id: string): Promise<Memory | null>;
   /** Newest first, stable across pages (ties broken by id). */
   list(userId: string, options: ListOptions): Promise<Page<Memory>>;
-  /** Null when the user has no such memory. */
-  update(userId: string, id: string, patch: MemoryPatch, now: Date): Promise<Memory | null>;
-  /** Returns the ids that existed and were deleted. */
-  delete(userId: string, ids: string[]): Promise<string[]>;
+  /** Null when the user has no such memory. `actor` (an API key id) goes into the history. */
+  update(userId: string, id: string, patch: MemoryPatch, now: Date, actor?: string): Promise<Memory | null>;
+  /** Returns the ids that existed and were deleted; their history stays. */
+  delete(userId: string, ids: string[], now?: Date, actor?: string): Promise<string[]>;
+  /** Everything that happened to the user's memory, oldest first; empty for another user's. */
+  history(userId: string, id: string): Promise<MemoryHistoryEvent[]>;
   count(userId: string, filter?: MemoryFilter): Promise<number>;
   stats(userId: string): Promise<MemoryStats>;
   /** Throws when the store cannot serve requests. */
@@ -121,4 +123,28 @@ export function queryTerms(text: string): string[] {
 export function isReplay(existing: Memory, incoming: MemoryToStore): boolean {
   const jobId = incoming.memory.provenance[0]?.job_id;
   return existing.provenance.some((p) => p.job_id === jobId);
+}
+
+/** The content fields a history entry shows before and after a change. */
+export function contentOf(memory: Memory): Record<string, unknown> {
+  return { memory: memory.memory, categories: memory.categories, type: memory.type, event_time: memory.event_time };
+}
+
+/** History entries for an upsert outcome (a replay writes none). */
+export function upsertEvent(outcome: UpsertOutcome, before: Memory | null, at: string): MemoryHistoryEvent | null {
+  const { memory } = outcome;
+  const mention = memory.provenance.at(-1)!;
+  if (outcome.status === 'created') {
+    if (before) return null; // replay
+    return { memory_id: memory.id, event: 'created', at, job_id: mention.job_id, actor: null, before: null, after: contentOf(memory) };
+  }
+  return {
+    memory_id: memory.id,
+    event: 'mentioned',
+    at,
+    job_id: mention.job_id,
+    actor: null,
+    before: { mentions: memory.mentions - 1 },
+    after: { mentions: memory.mentions, thread_id: mention.thread_id, message_ids: mention.message_ids },
+  };
 }

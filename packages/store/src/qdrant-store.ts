@@ -1,8 +1,11 @@
 import type * as QdrantModule from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
-import { MEMORY_TYPES, MnemoError, memorySchema, withMention, type Memory } from '@mnemo/core';
+import { randomUUID } from 'node:crypto';
+import { MEMORY_TYPES, MnemoError, memoryHistoryEventSchema, memorySchema, withMention, type Memory, type MemoryHistoryEvent } from '@mnemo/core';
 import {
+  contentOf,
   isReplay,
+  upsertEvent,
   queryTerms,
   reciprocalRankFusion,
   type ListOptions,
@@ -69,10 +72,15 @@ export class QdrantMemoryStore implements MemoryStore {
   readonly dimension: number;
   private readonly client: QdrantClient;
   private readonly collection: string;
+  /** Audit trail, in its own collection: it outlives the points it describes. */
+  private readonly historyCollection: string;
+  /** Orders history events written in the same millisecond. */
+  private sequence = 0;
 
   private constructor(client: QdrantClient, options: QdrantStoreOptions) {
     this.client = client;
     this.collection = options.collection;
+    this.historyCollection = `${options.collection}_history`;
     this.dimension = options.dimension;
   }
 
@@ -118,6 +126,41 @@ export class QdrantMemoryStore implements MemoryStore {
       field_schema: { type: 'text', tokenizer: 'word', lowercase: true, min_token_len: 2 },
       wait: true,
     });
+
+    if (!(await this.client.collectionExists(this.historyCollection)).exists) {
+      // Qdrant collections need a vector; history entries carry a 1-dimensional placeholder.
+      await this.client.createCollection(this.historyCollection, {
+        vectors: { size: 1, distance: 'Cosine' },
+        shard_number: options.shardNumber,
+        replication_factor: options.replicationFactor,
+        write_consistency_factor: options.writeConsistencyFactor,
+      });
+    }
+    await this.client.createPayloadIndex(this.historyCollection, {
+      field_name: 'user_id',
+      field_schema: { type: 'keyword', is_tenant: true },
+      wait: true,
+    });
+    await this.client.createPayloadIndex(this.historyCollection, { field_name: 'memory_id', field_schema: 'keyword', wait: true });
+  }
+
+  private async record(userId: string, events: (MemoryHistoryEvent | null)[]): Promise<void> {
+    const points = events
+      .filter((e): e is MemoryHistoryEvent => e !== null)
+      .map((event) => ({ id: randomUUID(), vector: [1], payload: { ...event, user_id: userId, seq: Date.now() * 1000 + (this.sequence++ % 1000) } }));
+    if (points.length > 0) await this.client.upsert(this.historyCollection, { points, wait: true });
+  }
+
+  async history(userId: string, id: string): Promise<MemoryHistoryEvent[]> {
+    const { points } = await this.client.scroll(this.historyCollection, {
+      filter: { must: [{ key: 'user_id', match: { value: userId } }, { key: 'memory_id', match: { value: id } }] },
+      limit: 10_000,
+      with_payload: true,
+    });
+    return points
+      .map((p) => p.payload as Record<string, unknown>)
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map((payload) => memoryHistoryEventSchema.parse(payload));
   }
 
   private filter(userId: string, filter: MemoryFilter = {}, extra: Condition[] = []): Filter {
@@ -154,12 +197,14 @@ export class QdrantMemoryStore implements MemoryStore {
     });
     const existing = await this.owned(userId, items.map((i) => i.memory.id));
     const outcomes: UpsertOutcome[] = [];
+    const befores: (Memory | null)[] = [];
     const points: Schemas['PointStruct'][] = [];
     for (const { memory, vector } of items) {
       const found = existing.get(memory.id);
       if (found) {
         const current = toMemory(memory.id, found.payload);
         // The same job writing again (a retry after a crash) is a replay, not a new mention.
+        befores.push(current);
         if (isReplay(current, { memory, vector })) {
           outcomes.push({ status: 'created', memory: current });
           continue;
@@ -174,12 +219,14 @@ export class QdrantMemoryStore implements MemoryStore {
         outcomes.push({ status: 'touched', memory: touched });
         continue;
       }
+      befores.push(null);
       const { id, ...rest } = memory;
       const payload: Payload = { ...rest, created_at: stamp, updated_at: stamp, last_seen_at: stamp, mentions: 1 };
       points.push({ id, vector, payload: payload as unknown as Record<string, unknown> });
       outcomes.push({ status: 'created', memory: toMemory(id, payload as unknown as Record<string, unknown>) });
     }
     if (points.length > 0) await this.client.upsert(this.collection, { points, wait: true });
+    await this.record(userId, outcomes.map((outcome, i) => upsertEvent(outcome, befores[i]!, stamp)));
     return outcomes;
   }
 
@@ -248,7 +295,7 @@ export class QdrantMemoryStore implements MemoryStore {
     return { items: items.slice((page - 1) * pageSize, page * pageSize), total: await this.count(userId, filter) };
   }
 
-  async update(userId: string, id: string, patch: MemoryPatch, now: Date): Promise<Memory | null> {
+  async update(userId: string, id: string, patch: MemoryPatch, now: Date, actor?: string): Promise<Memory | null> {
     if (patch.memory !== undefined && !patch.vector) throw new Error('a new memory text needs its vector');
     if (patch.vector) this.checkVector(patch.vector);
     const record = (await this.owned(userId, [id])).get(id);
@@ -270,16 +317,32 @@ export class QdrantMemoryStore implements MemoryStore {
     if (patch.vector) {
       await this.client.updateVectors(this.collection, { points: [{ id, vector: patch.vector }], wait: true });
     }
+    await this.record(userId, [
+      { memory_id: id, event: 'updated', at: updated.updated_at, job_id: null, actor: actor ?? null, before: contentOf(current), after: contentOf(updated) },
+    ]);
     return updated;
   }
 
-  async delete(userId: string, ids: string[]): Promise<string[]> {
-    const owned = [...(await this.owned(userId, ids)).keys()];
+  async delete(userId: string, ids: string[], now = new Date(), actor?: string): Promise<string[]> {
+    const records = await this.owned(userId, ids);
+    const owned = [...records.keys()];
     if (owned.length > 0) {
       await this.client.delete(this.collection, {
         filter: this.filter(userId, {}, [{ has_id: owned } as unknown as Condition]),
         wait: true,
       });
+      await this.record(
+        userId,
+        owned.map((id) => ({
+          memory_id: id,
+          event: 'deleted' as const,
+          at: now.toISOString(),
+          job_id: null,
+          actor: actor ?? null,
+          before: contentOf(toMemory(id, records.get(id)!.payload)),
+          after: null,
+        })),
+      );
     }
     return ids.filter((id) => owned.includes(id));
   }

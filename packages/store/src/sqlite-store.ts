@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { MnemoError, memorySchema, MEMORY_TYPES, withMention, type Memory } from '@mnemo/core';
+import { MnemoError, memoryHistoryEventSchema, memorySchema, MEMORY_TYPES, withMention, type Memory, type MemoryHistoryEvent } from '@mnemo/core';
 import {
+  contentOf,
   isReplay,
+  upsertEvent,
   queryTerms,
   reciprocalRankFusion,
   type ListOptions,
@@ -124,6 +126,22 @@ export class SqliteMemoryStore implements MemoryStore {
       .get(id, userId);
   }
 
+  private record(userId: string, event: MemoryHistoryEvent | null): void {
+    if (!event) return;
+    this.db
+      .prepare('INSERT INTO memory_history (memory_id, user_id, event, at, job_id, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        event.memory_id,
+        userId,
+        event.event,
+        event.at,
+        event.job_id,
+        event.actor,
+        event.before ? JSON.stringify(event.before) : null,
+        event.after ? JSON.stringify(event.after) : null,
+      );
+  }
+
   async upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]> {
     const stamp = now.toISOString();
     const insert = this.db.prepare(
@@ -136,31 +154,45 @@ export class SqliteMemoryStore implements MemoryStore {
     const touch = this.db.prepare('UPDATE memories SET mentions = mentions + 1, last_seen_at = ?, provenance = ? WHERE rowid = ?');
 
     const write = this.db.transaction((): UpsertOutcome[] =>
-      items.map(({ memory, vector }) => {
-        if (memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
-        this.checkVector(vector);
-        const existing = this.row(userId, memory.id);
-        if (existing) {
-          const current = toMemory(existing);
-          // The same job writing again (a retry after a crash) is a replay, not a new mention.
-          if (isReplay(current, { memory, vector })) return { status: 'created', memory: current };
-          const provenance = withMention(current.provenance, memory.provenance[0]!);
-          touch.run(stamp, JSON.stringify(provenance), existing.rowid);
-          return { status: 'touched', memory: { ...current, mentions: current.mentions + 1, last_seen_at: stamp, provenance } };
-        }
-        const info = insert.run({
-          ...memory,
-          categories: JSON.stringify(memory.categories),
-          provenance: JSON.stringify(memory.provenance),
-          stamp,
-        });
-        insertVector.run(BigInt(info.lastInsertRowid), userId, new Float32Array(vector));
-        const created = this.row(userId, memory.id);
-        if (!created) throw new Error(`memory ${memory.id} vanished inside its own transaction`);
-        return { status: 'created', memory: toMemory(created) };
+      items.map((item) => {
+        const outcome = this.upsertOne(userId, item, stamp, insert, insertVector, touch);
+        this.record(userId, upsertEvent(outcome.outcome, outcome.before, stamp));
+        return outcome.outcome;
       }),
     );
     return write.immediate();
+  }
+
+  private upsertOne(
+    userId: string,
+    { memory, vector }: MemoryToStore,
+    stamp: string,
+    insert: Database.Statement,
+    insertVector: Database.Statement,
+    touch: Database.Statement,
+  ): { outcome: UpsertOutcome; before: Memory | null } {
+    if (memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
+    this.checkVector(vector);
+    const existing = this.row(userId, memory.id);
+    if (existing) {
+      const current = toMemory(existing);
+      // The same job writing again (a retry after a crash) is a replay, not a new mention.
+      if (isReplay(current, { memory, vector })) return { outcome: { status: 'created', memory: current }, before: current };
+      const provenance = withMention(current.provenance, memory.provenance[0]!);
+      touch.run(stamp, JSON.stringify(provenance), existing.rowid);
+      const touched: Memory = { ...current, mentions: current.mentions + 1, last_seen_at: stamp, provenance };
+      return { outcome: { status: 'touched', memory: touched }, before: current };
+    }
+    const info = insert.run({
+      ...memory,
+      categories: JSON.stringify(memory.categories),
+      provenance: JSON.stringify(memory.provenance),
+      stamp,
+    });
+    insertVector.run(BigInt(info.lastInsertRowid), userId, new Float32Array(vector));
+    const created = this.row(userId, memory.id);
+    if (!created) throw new Error(`memory ${memory.id} vanished inside its own transaction`);
+    return { outcome: { status: 'created', memory: toMemory(created) }, before: null };
   }
 
   async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
@@ -220,7 +252,7 @@ export class SqliteMemoryStore implements MemoryStore {
     return { items: rows.map(toMemory), total: await this.count(userId, filter) };
   }
 
-  async update(userId: string, id: string, patch: MemoryPatch, now: Date): Promise<Memory | null> {
+  async update(userId: string, id: string, patch: MemoryPatch, now: Date, actor?: string): Promise<Memory | null> {
     if (patch.memory !== undefined && !patch.vector) throw new Error('a new memory text needs its vector');
     if (patch.vector) this.checkVector(patch.vector);
     const apply = this.db.transaction((): Memory | null => {
@@ -241,17 +273,21 @@ export class SqliteMemoryStore implements MemoryStore {
           .prepare('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
           .run(BigInt(existing.rowid), userId, new Float32Array(patch.vector));
       }
-      return toMemory(this.row(userId, id)!);
+      const updated = toMemory(this.row(userId, id)!);
+      const before = toMemory(existing);
+      this.record(userId, { memory_id: id, event: 'updated', at: now.toISOString(), job_id: null, actor: actor ?? null, before: contentOf(before), after: contentOf(updated) });
+      return updated;
     });
     return apply.immediate();
   }
 
-  async delete(userId: string, ids: string[]): Promise<string[]> {
+  async delete(userId: string, ids: string[], now = new Date(), actor?: string): Promise<string[]> {
     const remove = this.db.transaction((): string[] => {
       const deleted: string[] = [];
       for (const id of ids) {
         const existing = this.row(userId, id);
         if (!existing) continue;
+        this.record(userId, { memory_id: id, event: 'deleted', at: now.toISOString(), job_id: null, actor: actor ?? null, before: contentOf(toMemory(existing)), after: null });
         this.db.prepare('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
         this.db.prepare('DELETE FROM memories WHERE rowid = ?').run(existing.rowid);
         deleted.push(id);
@@ -259,6 +295,17 @@ export class SqliteMemoryStore implements MemoryStore {
       return deleted;
     });
     return remove.immediate();
+  }
+
+  async history(userId: string, id: string): Promise<MemoryHistoryEvent[]> {
+    const rows = this.db
+      .prepare<[string, string], { memory_id: string; event: string; at: string; job_id: string | null; actor: string | null; before: string | null; after: string | null }>(
+        'SELECT memory_id, event, at, job_id, actor, before, after FROM memory_history WHERE user_id = ? AND memory_id = ? ORDER BY rowid',
+      )
+      .all(userId, id);
+    return rows.map((r) =>
+      memoryHistoryEventSchema.parse({ ...r, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null }),
+    );
   }
 
   async count(userId: string, filter?: MemoryFilter): Promise<number> {
@@ -321,6 +368,19 @@ function migrate(db: Database.Database, dimension: number): void {
       provenance TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS memories_user_created ON memories (user_id, created_at);
+    -- Audit trail; outlives the memories it describes.
+    CREATE TABLE IF NOT EXISTS memory_history (
+      rowid INTEGER PRIMARY KEY,
+      memory_id TEXT NOT NULL,
+      user_id TEXT NOT NULL,
+      event TEXT NOT NULL,
+      at TEXT NOT NULL,
+      job_id TEXT,
+      actor TEXT,
+      before TEXT,
+      after TEXT
+    );
+    CREATE INDEX IF NOT EXISTS memory_history_user_memory ON memory_history (user_id, memory_id);
     -- Lexical index over memory texts, kept in step by triggers.
     CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
       memory, content='memories', content_rowid='rowid', tokenize='porter unicode61');

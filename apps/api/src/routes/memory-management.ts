@@ -58,6 +58,16 @@ export function memoryManagementRouter({ store, embedder, taxonomy, profiles, js
     res.json(memoryView(memory));
   });
 
+  // A deleted memory keeps its history; another user's answers 404 like a missing one.
+  router.get('/v1/memories/:id/history', async (req, res) => {
+    const { user_id } = parseOrThrow(userQuerySchema, req.query, 'Query');
+    const userId = actingUser(principalOf(res.locals), user_id);
+    const id = parseOrThrow(memoryIdSchema, req.params.id, 'Memory id');
+    const events = await store.history(userId, id);
+    if (events.length === 0) throw notFound(id);
+    res.json({ memory_id: id, events });
+  });
+
   router.patch('/v1/memories/:id', requireJson, jsonBody, async (req, res) => {
     const patch = parseOrThrow(memoryPatchSchema, req.body);
     checkCategories(taxonomy, patch.categories);
@@ -65,7 +75,8 @@ export function memoryManagementRouter({ store, embedder, taxonomy, profiles, js
     const id = parseOrThrow(memoryIdSchema, req.params.id, 'Memory id');
     // A new text gets a new embedding, so search follows the correction.
     const vector = patch.memory !== undefined ? (await embedder.embed([patch.memory], 'document'))[0] : undefined;
-    const updated = await store.update(userId, id, { memory: patch.memory, categories: patch.categories, type: patch.type, vector }, new Date());
+    const actor = principalOf(res.locals).keyId;
+    const updated = await store.update(userId, id, { memory: patch.memory, categories: patch.categories, type: patch.type, vector }, new Date(), actor);
     if (!updated) throw notFound(id);
     await profiles.requestRebuild(userId);
     res.json(memoryView(updated));
@@ -75,7 +86,7 @@ export function memoryManagementRouter({ store, embedder, taxonomy, profiles, js
     const { user_id } = parseOrThrow(userQuerySchema, req.query, 'Query');
     const userId = actingUser(principalOf(res.locals), user_id);
     const id = parseOrThrow(memoryIdSchema, req.params.id, 'Memory id');
-    const [deleted] = await store.delete(userId, [id]);
+    const [deleted] = await store.delete(userId, [id], new Date(), principalOf(res.locals).keyId);
     if (!deleted) throw notFound(id);
     await profiles.requestRebuild(userId);
     res.json({ success: true, deleted_id: id });
@@ -85,7 +96,7 @@ export function memoryManagementRouter({ store, embedder, taxonomy, profiles, js
     const body = parseOrThrow(batchDeleteSchema, req.body);
     const userId = actingUser(principalOf(res.locals), body.user_id);
     const ids = [...new Set(body.memory_ids)];
-    const deleted = await store.delete(userId, ids.filter((id) => memoryIdSchema.safeParse(id).success));
+    const deleted = await store.delete(userId, ids.filter((id) => memoryIdSchema.safeParse(id).success), new Date(), principalOf(res.locals).keyId);
     const gone = new Set(deleted);
     if (deleted.length > 0) await profiles.requestRebuild(userId);
     res.json({ success: true, deleted_count: deleted.length, deleted, not_found: ids.filter((id) => !gone.has(id)) });
