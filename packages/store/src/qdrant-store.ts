@@ -104,12 +104,7 @@ export class QdrantMemoryStore implements MemoryStore {
         );
       }
     } else {
-      await this.client.createCollection(this.collection, {
-        vectors: { size: this.dimension, distance: 'Cosine' },
-        shard_number: options.shardNumber,
-        replication_factor: options.replicationFactor,
-        write_consistency_factor: options.writeConsistencyFactor,
-      });
+      await this.createCollection(this.collection, this.dimension, options);
     }
     // Creating an index that exists is a no-op in Qdrant, so this also repairs a half-made collection.
     await this.client.createPayloadIndex(this.collection, {
@@ -129,12 +124,7 @@ export class QdrantMemoryStore implements MemoryStore {
 
     if (!(await this.client.collectionExists(this.historyCollection)).exists) {
       // Qdrant collections need a vector; history entries carry a 1-dimensional placeholder.
-      await this.client.createCollection(this.historyCollection, {
-        vectors: { size: 1, distance: 'Cosine' },
-        shard_number: options.shardNumber,
-        replication_factor: options.replicationFactor,
-        write_consistency_factor: options.writeConsistencyFactor,
-      });
+      await this.createCollection(this.historyCollection, 1, options);
     }
     await this.client.createPayloadIndex(this.historyCollection, {
       field_name: 'user_id',
@@ -142,6 +132,16 @@ export class QdrantMemoryStore implements MemoryStore {
       wait: true,
     });
     await this.client.createPayloadIndex(this.historyCollection, { field_name: 'memory_id', field_schema: 'keyword', wait: true });
+  }
+
+  /** Cosine vectors of the given size, laid out across the cluster as configured. */
+  private async createCollection(name: string, size: number, options: QdrantStoreOptions): Promise<void> {
+    await this.client.createCollection(name, {
+      vectors: { size, distance: 'Cosine' },
+      shard_number: options.shardNumber,
+      replication_factor: options.replicationFactor,
+      write_consistency_factor: options.writeConsistencyFactor,
+    });
   }
 
   private async record(userId: string, events: (MemoryHistoryEvent | null)[]): Promise<void> {
