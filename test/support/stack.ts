@@ -1,26 +1,13 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, type Config, type IngestJobData, type IngestJobResult } from '@mnemo/core';
-import { createBioWriter, createEmbedder, createExtraction, ingestStages, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
-import {
-  createRedis,
-  INGEST_QUEUE,
-  IngestQueue,
-  PROFILE_QUEUE,
-  LlmUsageTotals,
-  ProfileCache,
-  ProfileQueue,
-  waitForRedis,
-  type ProfileJobData,
-} from '@mnemo/queue';
+import { createEmbedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
+import { createRedis, IngestQueue, LlmUsageTotals, ProfileCache, ProfileQueue, waitForRedis } from '@mnemo/queue';
 import { SqliteMemoryStore } from '@mnemo/store';
 import { createApp } from '../../apps/api/src/app';
-import { createIngestProcessor } from '../../apps/worker/src/ingest-processor';
-import { startLlmBatching } from '../../apps/worker/src/llm-batching';
-import { llmRequestLimiter } from '../../apps/worker/src/llm-request-limiter';
-import { createProfileProcessor } from '../../apps/worker/src/profile-processor';
+import { startWorkers } from '../../apps/worker/src/start-workers';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { makeTempDir, removeTempDir } from './temp-dir';
 
@@ -33,8 +20,8 @@ export interface Stack {
   profiles: ProfileQueue;
   profileCache: ProfileCache<UserProfile>;
   usageTotals: LlmUsageTotals;
-  /** Starts an in-process worker; stages default to the real offline pipeline. */
-  startWorker(override?: (deps: PipelineDeps) => Stage[]): Promise<Worker<IngestJobData, IngestJobResult>>;
+  /** Starts an in-process worker, as the worker process does; stages default to the real pipeline. */
+  startWorker(stages?: (deps: PipelineDeps) => Stage[]): Promise<Worker<IngestJobData, IngestJobResult>>;
   close(): Promise<void>;
 }
 
@@ -51,6 +38,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     MNEMO_QUEUE_PREFIX: uniquePrefix('api'),
     MNEMO_API_KEYS: `${USER_KEY}:alice,${OTHER_KEY}:bob,${SERVICE_KEY}:svc:service`,
     MNEMO_JOB_BACKOFF_MS: '50',
+    MNEMO_WORKER_CONCURRENCY: '2',
     LOG_LEVEL: 'error',
     ...env,
   });
@@ -69,7 +57,6 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const profileCache = new ProfileCache<UserProfile>(redis, config.MNEMO_QUEUE_PREFIX);
   const usageTotals = new LlmUsageTotals(redis, config.MNEMO_QUEUE_PREFIX);
   const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache });
-  const workers: Worker[] = [];
   const connections: Redis[] = [];
   const closers: (() => Promise<void>)[] = [];
 
@@ -82,49 +69,15 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     profiles,
     profileCache,
     usageTotals,
-    async startWorker(override) {
-      const throttle = config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_LLM_MAX_RPM) : undefined;
-      const extraction = createExtraction(config, { throttle });
-      const bioWriter = createBioWriter(config, { throttle });
-      const deps: PipelineDeps = { ...extraction, embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
-      let batching;
-      if (config.MNEMO_LLM_MODE === 'batch' && extraction.batches) {
-        const batchConnection = createRedis(config.REDIS_URL, 'blocking', 'test-batch-worker');
-        connections.push(batchConnection);
-        const started = await startLlmBatching(config, batchConnection, extraction.batches, logger, (usage) => usageTotals.record(usage));
-        closers.push(started.close);
-        batching = started.batching;
-      }
-      const processor = createIngestProcessor({
-        stages: override ? override(deps) : ingestStages(deps),
-        logger,
-        shutdownSignal: new AbortController().signal,
-        stageDelayMs: 0,
-        afterStore: (userId) => profiles.requestRebuild(userId),
-        rateLimit: (ms) => worker.rateLimit(ms),
-        batching,
-        recordUsage: (usage) => usageTotals.record(usage),
-      });
+    async startWorker(stages) {
       const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
       connections.push(connection);
-      const worker: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
-        connection,
-        prefix: config.MNEMO_QUEUE_PREFIX,
-        concurrency: 2,
-      });
-      const profileConnection = createRedis(config.REDIS_URL, 'blocking', 'test-profile-worker');
-      connections.push(profileConnection);
-      const profileWorker = new Worker<ProfileJobData>(PROFILE_QUEUE.name, createProfileProcessor({ store, cache: profileCache, logger, bioWriter, recordUsage: (usage) => usageTotals.record(usage) }), {
-        connection: profileConnection,
-        prefix: config.MNEMO_QUEUE_PREFIX,
-      });
-      await Promise.all([worker.waitUntilReady(), profileWorker.waitUntilReady()]);
-      workers.push(worker, profileWorker);
-      return worker;
+      const running = await startWorkers({ config, logger, connection, store, embedder, stages });
+      closers.push(running.close);
+      return running.ingest;
     },
     async close() {
-      await Promise.all(workers.map((w) => w.close()));
-      for (const close of closers) await close();
+      await Promise.all(closers.map((close) => close()));
       connections.forEach((c) => c.disconnect());
       await ingest.close();
       await profiles.close();

@@ -1,0 +1,87 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config, IngestJobData, IngestJobResult, Logger } from '@mnemo/core';
+import { createBioWriter, createExtraction, ingestStages, type Embedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
+import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, type ProfileJobData } from '@mnemo/queue';
+import type { MemoryStore } from '@mnemo/store';
+import { createIngestProcessor } from './ingest-processor';
+import { startLlmBatching } from './llm-batching';
+import { llmRequestLimiter } from './llm-request-limiter';
+import { createProfileProcessor } from './profile-processor';
+
+export interface StartWorkersOptions {
+  config: Config;
+  logger: Logger;
+  /** A blocking connection (BullMQ duplicates it where it needs more). */
+  connection: Redis;
+  store: MemoryStore;
+  embedder: Embedder;
+  /** Tests replace stages to inject faults; production runs ingestStages as they are. */
+  stages?: (deps: PipelineDeps) => Stage[];
+}
+
+export interface RunningWorkers {
+  ingest: Worker<IngestJobData, IngestJobResult>;
+  /** Graceful: running jobs get half the shutdown bound, then hand back at their next stage. */
+  close(): Promise<void>;
+}
+
+/** Every consumer of one worker process: ingest, profile rebuilds and, in batch mode, message batches. */
+export async function startWorkers({ config, logger, connection, store, embedder, stages }: StartWorkersOptions): Promise<RunningWorkers> {
+  const prefix = config.MNEMO_QUEUE_PREFIX;
+  const profiles = new ProfileQueue(config, connection);
+  const cache = new ProfileCache<UserProfile>(connection, prefix);
+  const usageTotals = new LlmUsageTotals(connection, prefix);
+  const recordUsage = (usage: NonNullable<IngestJobResult['llm']>) => usageTotals.record(usage);
+  const throttle = config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, prefix, config.MNEMO_LLM_MAX_RPM) : undefined;
+  const extraction = createExtraction(config, { throttle });
+  const llmBatching =
+    config.MNEMO_LLM_MODE === 'batch' && extraction.batches
+      ? await startLlmBatching(config, connection, extraction.batches, logger, recordUsage)
+      : undefined;
+
+  const pipeline: PipelineDeps = { ...extraction, embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
+  const handBack = new AbortController();
+  const processor = createIngestProcessor({
+    stages: stages ? stages(pipeline) : ingestStages(pipeline),
+    batching: llmBatching?.batching,
+    logger,
+    shutdownSignal: handBack.signal,
+    stageDelayMs: config.MNEMO_FAULT_STAGE_DELAY_MS,
+    afterStore: (userId) => profiles.requestRebuild(userId),
+    rateLimit: (ms) => ingest.rateLimit(ms),
+    recordUsage,
+  });
+  const ingest: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
+    connection,
+    prefix,
+    concurrency: config.MNEMO_WORKER_CONCURRENCY,
+  });
+  ingest.on('error', (err) => logger.error('worker error', { error: err.message }));
+  ingest.on('failed', (job, err) =>
+    logger.warn('job attempt failed', { job_id: job?.id, user_id: job?.data.user_id, error: err.message }),
+  );
+
+  const profileWorker = new Worker<ProfileJobData>(
+    PROFILE_QUEUE.name,
+    createProfileProcessor({ store, cache, logger, bioWriter: createBioWriter(config, { throttle }), recordUsage }),
+    { connection, prefix, concurrency: 1 },
+  );
+  profileWorker.on('error', (err) => logger.error('profile worker error', { error: err.message }));
+  await Promise.all([ingest.waitUntilReady(), profileWorker.waitUntilReady()]);
+
+  return {
+    ingest,
+    close: async () => {
+      const timer = setTimeout(() => handBack.abort(), config.MNEMO_SHUTDOWN_TIMEOUT_MS / 2);
+      try {
+        await ingest.close();
+      } finally {
+        clearTimeout(timer);
+      }
+      await profileWorker.close();
+      await llmBatching?.close();
+      await profiles.close();
+    },
+  };
+}
