@@ -117,8 +117,12 @@ export class IngestQueue {
   /** Safety net under the event stream: a missed event must not hold a request until the wait bound. */
   private async pollUntilFinished(jobId: string, signal: AbortSignal): Promise<WaitOutcome> {
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-      if (signal.aborted) return new Promise<never>(() => undefined);
+      // The wait is cancelled with the timer, so a finished request leaves nothing running.
+      const woke = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(true), POLL_INTERVAL_MS);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+      });
+      if (!woke) return new Promise<never>(() => undefined);
       // A failed read (Redis blip) just waits for the next round; the event path or the bound decides.
       const state = await this.queue.getJobState(jobId).catch(() => 'unknown');
       if (state !== 'completed' && state !== 'failed') continue;
