@@ -55,6 +55,16 @@ const customCategories = z
     return entries;
   });
 
+/** The embedder in force: the one named, else the first provider with credentials, else local. */
+function chosenEmbedder(cfg: { MNEMO_EMBEDDER?: 'local' | 'voyage' | 'openai'; VOYAGE_API_KEY?: string; MNEMO_EMBEDDINGS_URL?: string }) {
+  return cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local');
+}
+
+/** The extractor in force: the one named, else Claude when it has a key, else offline. */
+function chosenExtractor(cfg: { MNEMO_EXTRACTOR?: 'offline' | 'claude'; ANTHROPIC_API_KEY?: string }) {
+  return cfg.MNEMO_EXTRACTOR ?? (cfg.ANTHROPIC_API_KEY ? 'claude' : 'offline');
+}
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
@@ -156,7 +166,7 @@ export const configSchema = z.object({
   if (cfg.MNEMO_EXTRACTOR === 'claude' && !cfg.ANTHROPIC_API_KEY) {
     ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_API_KEY'], message: 'is required when MNEMO_EXTRACTOR=claude' });
   }
-  const embedder = cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local');
+  const embedder = chosenEmbedder(cfg);
   if (embedder === 'voyage' && !cfg.VOYAGE_API_KEY) {
     ctx.addIssue({ code: 'custom', path: ['VOYAGE_API_KEY'], message: 'is required when MNEMO_EMBEDDER=voyage' });
   }
@@ -193,7 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...cfg,
     LOG_FORMAT: cfg.LOG_FORMAT ?? (cfg.NODE_ENV === 'production' ? 'json' : 'pretty'),
-    MNEMO_EMBEDDER: cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local'),
-    MNEMO_EXTRACTOR: cfg.MNEMO_EXTRACTOR ?? (cfg.ANTHROPIC_API_KEY ? 'claude' : 'offline'),
+    MNEMO_EMBEDDER: chosenEmbedder(cfg),
+    MNEMO_EXTRACTOR: chosenExtractor(cfg),
   };
 }
