@@ -1,20 +1,10 @@
 import { Command, Option } from 'commander';
 import { ApiKeyRepository } from '@mnemo/auth';
-import { KEY_ROLES, loadConfig, type KeyRole } from '@mnemo/core';
-import { createRedis, waitForRedis } from '@mnemo/queue';
+import { KEY_ROLES, type KeyRole } from '@mnemo/core';
+import { withRedis } from '../redis-session';
 
-/** Runs fn with a key repository on the configured Redis, then disconnects. */
-async function withKeys<T>(fn: (keys: ApiKeyRepository) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const redis = createRedis(config.REDIS_URL, 'command', 'mnemo-cli');
-  redis.on('error', () => undefined);
-  try {
-    await waitForRedis(redis, config.REDIS_URL, 5_000);
-    return await fn(new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX));
-  } finally {
-    redis.disconnect();
-  }
-}
+const withKeys = <T>(fn: (keys: ApiKeyRepository) => Promise<T>) =>
+  withRedis((redis, config) => fn(new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX)));
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('create, list and revoke API keys (talks to Redis directly)');

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { loadConfig } from '@mnemo/core';
-import { createRedis, LlmUsageTotals, waitForRedis } from '@mnemo/queue';
+import { LlmUsageTotals } from '@mnemo/queue';
+import { withRedis } from '../redis-session';
 
 /** `mnemo usage`: model tokens and calls across the fleet, in total and per hour. */
 export function usageCommand(): Command {
@@ -11,22 +11,14 @@ export function usageCommand(): Command {
     .action(async (opts: { hours: string; json?: boolean }) => {
       const hours = Number(opts.hours);
       if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 7) throw new Error('--hours takes a whole number from 1 to 168');
-      const config = loadConfig();
-      const redis = createRedis(config.REDIS_URL, 'command', 'mnemo-cli');
-      redis.on('error', () => undefined);
-      try {
-        await waitForRedis(redis, config.REDIS_URL, 5_000);
-        const usage = await new LlmUsageTotals(redis, config.MNEMO_QUEUE_PREFIX).read(hours);
-        if (opts.json) return console.log(JSON.stringify(usage, null, 2));
-        console.log('total');
-        console.table([usage.total]);
-        const active = usage.by_hour.filter((h) => h.calls > 0);
-        if (active.length) {
-          console.log(`last ${hours} h`);
-          console.table(active);
-        }
-      } finally {
-        redis.disconnect();
+      const usage = await withRedis((redis, config) => new LlmUsageTotals(redis, config.MNEMO_QUEUE_PREFIX).read(hours));
+      if (opts.json) return console.log(JSON.stringify(usage, null, 2));
+      console.log('total');
+      console.table([usage.total]);
+      const active = usage.by_hour.filter((h) => h.calls > 0);
+      if (active.length) {
+        console.log(`last ${hours} h`);
+        console.table(active);
       }
     });
 }
