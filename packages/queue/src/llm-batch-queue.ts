@@ -25,6 +25,8 @@ export class LlmBatchQueue<Entry> {
         removeOnFail: { age: config.MNEMO_KEEP_FAILED_SECONDS, count: 1000 },
       },
     });
+    // Connection errors are logged once by reportConnection where the connection is made;
+    // calls that need Redis fail on their own. Without a listener they would crash the process.
     this.queue.on('error', () => undefined);
     this.pendingKey = `${config.MNEMO_QUEUE_PREFIX}:llm-batch:pending`;
   }

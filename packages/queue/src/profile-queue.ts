@@ -21,6 +21,8 @@ export class ProfileQueue {
       prefix: config.MNEMO_QUEUE_PREFIX,
       defaultJobOptions: profileJobOptions(config),
     });
+    // Connection errors are logged once by reportConnection where the connection is made;
+    // calls that need Redis fail on their own. Without a listener they would crash the process.
     this.queue.on('error', () => undefined);
   }
 
