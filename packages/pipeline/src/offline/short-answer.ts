@@ -99,12 +99,3 @@ export function answerAsStatement(question: string, answer: string): string | nu
   }
   return invertYesNo(question, cleaned);
 }
-
-/** The last question in an assistant message, if it ends with one. */
-export function lastQuestion(text: string): string | null {
-  const sentences = text.split(/(?<=[.!?])\s+/).map((s) => s.trim());
-  for (let i = sentences.length - 1; i >= 0; i--) {
-    if (sentences[i]!.endsWith('?')) return sentences[i]!;
-  }
-  return null;
-}

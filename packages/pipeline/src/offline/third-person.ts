@@ -30,9 +30,17 @@ function thirdPersonOf(verb: string): string {
 }
 
 /** Tagged in the frame "I <word>", so "live" reads as a verb, not an adjective. */
+const presentVerbCache = new Map<string, boolean>();
+
 function isPresentVerb(word: string): boolean {
-  const term = nlp(`I ${word.toLowerCase()}`).terms().eq(1);
-  return term.has('#Verb') && !term.has('#PastTense') && !term.has('#Gerund') && !term.has('#Modal');
+  const lower = word.toLowerCase();
+  let present = presentVerbCache.get(lower);
+  if (present === undefined) {
+    const term = nlp(`I ${lower}`).terms().eq(1);
+    present = term.has('#Verb') && !term.has('#PastTense') && !term.has('#Gerund') && !term.has('#Modal');
+    presentVerbCache.set(lower, present);
+  }
+  return present;
 }
 
 /**

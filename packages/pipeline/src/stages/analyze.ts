@@ -1,5 +1,4 @@
 import type { Analysis, PipelineInput, Turn } from '../types';
-import { lastQuestion } from '../offline/short-answer';
 
 /**
  * Normalises messages, picks the reference time (metadata.timestamp, else the
@@ -52,4 +51,13 @@ function chunk(turns: Turn[], chunkTokens: number): Turn[][] {
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** The last question in an assistant message, if it ends with one. */
+function lastQuestion(text: string): string | null {
+  const sentences = text.split(/(?<=[.!?])\s+/).map((s) => s.trim());
+  for (let i = sentences.length - 1; i >= 0; i--) {
+    if (sentences[i]!.endsWith('?')) return sentences[i]!;
+  }
+  return null;
 }
