@@ -94,8 +94,20 @@ export class SqliteMemoryStore implements MemoryStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
 
+  /** Prepared once per distinct SQL text: filters produce a handful of variants. */
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(db: Database.Database, readonly dimension: number) {
     this.db = db;
+  }
+
+  private statement<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Database.Statement<P extends unknown[] ? P : [P], R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<P extends unknown[] ? P : [P], R>;
   }
 
   static open(dataDir: string, dimension: number): SqliteMemoryStore {
@@ -121,15 +133,15 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   private row(userId: string, id: string): MemoryRow | undefined {
-    return this.db
-      .prepare<[string, string], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.id = ? AND m.user_id = ?`)
+    return this
+      .statement<[string, string], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.id = ? AND m.user_id = ?`)
       .get(id, userId);
   }
 
   private record(userId: string, event: MemoryHistoryEvent | null): void {
     if (!event) return;
-    this.db
-      .prepare('INSERT INTO memory_history (memory_id, user_id, event, at, job_id, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this
+      .statement('INSERT INTO memory_history (memory_id, user_id, event, at, job_id, actor, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(
         event.memory_id,
         userId,
@@ -144,14 +156,14 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]> {
     const stamp = now.toISOString();
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT INTO memories (id, user_id, memory, categories, type, event_time, agent_id, thread_id, source,
          created_at, updated_at, mentions, last_seen_at, provenance)
        VALUES (@id, @user_id, @memory, @categories, @type, @event_time, @agent_id, @thread_id, @source,
          @stamp, @stamp, 1, @stamp, @provenance)`,
     );
-    const insertVector = this.db.prepare('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)');
-    const touch = this.db.prepare('UPDATE memories SET mentions = mentions + 1, last_seen_at = ?, provenance = ? WHERE rowid = ?');
+    const insertVector = this.statement('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)');
+    const touch = this.statement('UPDATE memories SET mentions = mentions + 1, last_seen_at = ?, provenance = ? WHERE rowid = ?');
 
     const write = this.db.transaction((): UpsertOutcome[] =>
       items.map((item) => {
@@ -202,8 +214,8 @@ export class SqliteMemoryStore implements MemoryStore {
     const embedding = new Float32Array(vector);
     // Exact distances over the user's (filtered) memories: filters stay exact, and
     // brute force over one user's vectors is fast at the scale of personal memory.
-    const byVector = this.db
-      .prepare<unknown[], MemoryRow & { distance: number }>(
+    const byVector = this
+      .statement<unknown[], MemoryRow & { distance: number }>(
         `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
            FROM memories m JOIN memory_vectors v ON v.rowid = m.rowid
           WHERE ${scope.sql} AND v.user_id = ?
@@ -213,8 +225,8 @@ export class SqliteMemoryStore implements MemoryStore {
 
     const terms = queryTerms(text);
     const byText = terms.length
-      ? this.db
-          .prepare<unknown[], MemoryRow & { distance: number }>(
+      ? this
+          .statement<unknown[], MemoryRow & { distance: number }>(
             `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
                FROM memories_fts f
                JOIN memories m ON m.rowid = f.rowid
@@ -244,8 +256,8 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async list(userId: string, { page, pageSize, filter }: ListOptions): Promise<Page<Memory>> {
     const scope = where(userId, filter);
-    const rows = this.db
-      .prepare<unknown[], MemoryRow>(
+    const rows = this
+      .statement<unknown[], MemoryRow>(
         `SELECT ${M_COLUMNS} FROM memories m WHERE ${scope.sql} ORDER BY m.created_at DESC, m.id LIMIT ? OFFSET ?`,
       )
       .all(...scope.params, pageSize, (page - 1) * pageSize);
@@ -258,8 +270,8 @@ export class SqliteMemoryStore implements MemoryStore {
     const apply = this.db.transaction((): Memory | null => {
       const existing = this.row(userId, id);
       if (!existing) return null;
-      this.db
-        .prepare('UPDATE memories SET memory = ?, categories = ?, type = ?, updated_at = ? WHERE rowid = ?')
+      this
+        .statement('UPDATE memories SET memory = ?, categories = ?, type = ?, updated_at = ? WHERE rowid = ?')
         .run(
           patch.memory ?? existing.memory,
           patch.categories ? JSON.stringify(patch.categories) : existing.categories,
@@ -268,9 +280,9 @@ export class SqliteMemoryStore implements MemoryStore {
           existing.rowid,
         );
       if (patch.vector) {
-        this.db.prepare('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
-        this.db
-          .prepare('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
+        this.statement('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
+        this
+          .statement('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
           .run(BigInt(existing.rowid), userId, new Float32Array(patch.vector));
       }
       const updated = toMemory(this.row(userId, id)!);
@@ -288,8 +300,8 @@ export class SqliteMemoryStore implements MemoryStore {
         const existing = this.row(userId, id);
         if (!existing) continue;
         this.record(userId, { memory_id: id, event: 'deleted', at: now.toISOString(), job_id: null, actor: actor ?? null, before: contentOf(toMemory(existing)), after: null });
-        this.db.prepare('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
-        this.db.prepare('DELETE FROM memories WHERE rowid = ?').run(existing.rowid);
+        this.statement('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
+        this.statement('DELETE FROM memories WHERE rowid = ?').run(existing.rowid);
         deleted.push(id);
       }
       return deleted;
@@ -298,8 +310,8 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async history(userId: string, id: string): Promise<MemoryHistoryEvent[]> {
-    const rows = this.db
-      .prepare<[string, string], { memory_id: string; event: string; at: string; job_id: string | null; actor: string | null; before: string | null; after: string | null }>(
+    const rows = this
+      .statement<[string, string], { memory_id: string; event: string; at: string; job_id: string | null; actor: string | null; before: string | null; after: string | null }>(
         'SELECT memory_id, event, at, job_id, actor, before, after FROM memory_history WHERE user_id = ? AND memory_id = ? ORDER BY rowid',
       )
       .all(userId, id);
@@ -310,24 +322,24 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async count(userId: string, filter?: MemoryFilter): Promise<number> {
     const scope = where(userId, filter);
-    const row = this.db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM memories m WHERE ${scope.sql}`).get(...scope.params);
+    const row = this.statement<unknown[], { n: number }>(`SELECT count(*) AS n FROM memories m WHERE ${scope.sql}`).get(...scope.params);
     return row?.n ?? 0;
   }
 
   async stats(userId: string): Promise<MemoryStats> {
-    const totals = this.db
-      .prepare<[string], { n: number; first: string | null; last: string | null }>(
+    const totals = this
+      .statement<[string], { n: number; first: string | null; last: string | null }>(
         'SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM memories WHERE user_id = ?',
       )
       .get(userId)!;
-    const byCategory = this.db
-      .prepare<[string], { category: string; n: number }>(
+    const byCategory = this
+      .statement<[string], { category: string; n: number }>(
         `SELECT c.value AS category, count(*) AS n FROM memories m, json_each(m.categories) c
           WHERE m.user_id = ? GROUP BY c.value ORDER BY n DESC, category`,
       )
       .all(userId);
-    const byType = this.db
-      .prepare<[string], { type: string; n: number }>('SELECT type, count(*) AS n FROM memories WHERE user_id = ? GROUP BY type')
+    const byType = this
+      .statement<[string], { type: string; n: number }>('SELECT type, count(*) AS n FROM memories WHERE user_id = ? GROUP BY type')
       .all(userId);
     return {
       total: totals.n,
@@ -339,7 +351,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.statement('SELECT 1').get();
   }
 
   async close(): Promise<void> {
