@@ -1,6 +1,6 @@
 import { memoryId, type MemoryType } from '@mnemo/core';
 import { LocalEmbedder } from '@mnemo/pipeline';
-import type { MemoryStore, MemoryToStore } from '@mnemo/store';
+import type { MemoryStore, MemoryToStore, MemoryWrite } from '@mnemo/store';
 
 export const CONTRACT_DIMENSION = 64;
 const embedder = new LocalEmbedder(CONTRACT_DIMENSION);
@@ -12,6 +12,7 @@ export interface Seed {
   agent_id?: string;
   thread_id?: string;
   job?: string;
+  attributes?: string[];
 }
 
 export function toStore(userId: string, seed: Seed): MemoryToStore {
@@ -23,6 +24,7 @@ export function toStore(userId: string, seed: Seed): MemoryToStore {
       categories: seed.categories ?? ['identity'],
       type: seed.type ?? 'semantic',
       event_time: null,
+      attributes: seed.attributes ?? [],
       agent_id: seed.agent_id ?? 'agent-1',
       thread_id: seed.thread_id ?? 'thread-1',
       source: 'chat',
@@ -39,6 +41,11 @@ export function toStore(userId: string, seed: Seed): MemoryToStore {
     },
     vector: embedder.embedOne(seed.text),
   };
+}
+
+/** Writes that create these facts, as one job. */
+export function creating(userId: string, job: string, seeds: Seed[]): MemoryWrite[] {
+  return seeds.map((s) => ({ action: 'create', item: toStore(userId, { ...s, job }) }));
 }
 
 const at = (minute: number) => new Date(Date.UTC(2024, 2, 20, 10, minute));
@@ -62,25 +69,112 @@ export function describeMemoryStoreContract(
       await close();
     });
 
+    /** One job's writes: every item carries the job in its provenance. */
+    const write = (userId: string, job: string, writes: (Omit<MemoryWrite, 'item'> & { seed: Seed })[], minute: number) =>
+      store.write(
+        userId,
+        job,
+        writes.map(({ seed: s, ...w }) => ({ ...w, item: toStore(userId, { ...s, job }) })),
+        at(minute),
+      );
+    const create = (userId: string, job: string, seeds: Seed[], minute: number) =>
+      write(userId, job, seeds.map((s) => ({ action: 'create' as const, seed: s })), minute);
+    /** One job per memory, a minute apart. */
     const seed = async (userId: string, seeds: Seed[], minute = 0) => {
-      for (const [i, s] of seeds.entries()) await store.upsert(userId, [toStore(userId, s)], at(minute + i));
+      for (const [i, s] of seeds.entries()) await create(userId, s.job ?? `seed-${minute + i}`, [s], minute + i);
     };
+    const idOf = (userId: string, text: string) => memoryId(userId, text);
 
-    it('creates, touches a fact seen again, and treats the same job writing again as a replay', async () => {
-      const [created] = await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo' })], at(0));
-      expect(created).toMatchObject({ status: 'created', memory: { mentions: 1, memory: 'User lives in Oslo', user_id: 'alice' } });
-      const [replay] = await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo' })], at(1));
-      expect(replay).toMatchObject({ status: 'created', memory: { mentions: 1 } });
-      const [touched] = await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo', job: 'job-2', thread_id: 'thread-2' })], at(2));
-      expect(touched).toMatchObject({
-        status: 'touched',
-        memory: { mentions: 2, last_seen_at: at(2).toISOString(), updated_at: at(0).toISOString(), created_at: at(0).toISOString() },
-      });
-      expect(touched!.memory.provenance.map((p) => [p.job_id, p.thread_id])).toEqual([['job-1', 'thread-1'], ['job-2', 'thread-2']]);
-      const stored = await store.get('alice', touched!.memory.id);
+    it('creates, merges a fact seen again, and treats the same job writing again as a replay', async () => {
+      const first = await create('alice', 'job-1', [{ text: 'User lives in Oslo' }], 0);
+      expect(first).toMatchObject({ replayed: false, merged: [], updated: [], superseded: [] });
+      expect(first.created).toMatchObject([{ mentions: 1, memory: 'User lives in Oslo', user_id: 'alice', valid_until: null, superseded_by: null }]);
+      const replay = await create('alice', 'job-1', [{ text: 'User lives in Oslo' }], 1);
+      expect(replay).toMatchObject({ replayed: true, created: [{ id: first.created[0]!.id, mentions: 1 }], merged: [] });
+      expect(await store.appliedJob('alice', 'job-1')).toMatchObject({ job_id: 'job-1', created: [first.created[0]!.id] });
+      expect(await store.appliedJob('bob', 'job-1')).toBeNull();
+
+      const again = await create('alice', 'job-2', [{ text: 'User lives in Oslo', thread_id: 'thread-2' }], 2);
+      expect(again.created).toEqual([]);
+      expect(again.merged).toMatchObject([
+        { mentions: 2, last_seen_at: at(2).toISOString(), updated_at: at(0).toISOString(), created_at: at(0).toISOString() },
+      ]);
+      expect(again.merged[0]!.provenance.map((p) => [p.job_id, p.thread_id])).toEqual([['job-1', 'thread-1'], ['job-2', 'thread-2']]);
+      const stored = await store.get('alice', first.created[0]!.id);
       expect(stored).toMatchObject({ mentions: 2, last_seen_at: at(2).toISOString() });
       expect(stored!.provenance).toHaveLength(2);
       expect(await store.count('alice')).toBe(1);
+    });
+
+    it('merges a paraphrase into its target and refines a target with more detail, keeping ids', async () => {
+      await seed('alice', [{ text: 'User works at Google' }, { text: 'User loves hiking' }]);
+      const google = idOf('alice', 'User works at Google');
+      const hiking = idOf('alice', 'User loves hiking');
+      const result = await write('alice', 'job-9', [
+        { action: 'merge', target: hiking, seed: { text: 'User really enjoys hiking' } },
+        { action: 'refine', target: google, seed: { text: 'User is a senior ML engineer at Google', categories: ['career'], attributes: ['employer'] } },
+      ], 10);
+      expect(result.created).toEqual([]);
+      expect(result.merged).toMatchObject([{ id: hiking, memory: 'User loves hiking', mentions: 2 }]);
+      expect(result.updated).toMatchObject([
+        { id: google, memory: 'User is a senior ML engineer at Google', categories: ['career'], attributes: ['employer'], mentions: 2, updated_at: at(10).toISOString() },
+      ]);
+      const hits = await store.search('alice', { text: 'senior engineer', vector: embedder.embedOne('senior ML engineer'), limit: 1 });
+      expect(hits[0]!.memory.id).toBe(google);
+      expect(await store.count('alice')).toBe(2);
+      const history = await store.history('alice', google);
+      expect(history.map((e) => [e.event, e.job_id])).toEqual([['created', 'seed-0'], ['updated', 'job-9']]);
+      expect(history[1]).toMatchObject({ before: { memory: 'User works at Google' }, after: { memory: 'User is a senior ML engineer at Google' } });
+      expect((await store.history('alice', hiking))[1]).toMatchObject({ event: 'merged', after: { mentions: 2, wording: 'User really enjoys hiking' } });
+    });
+
+    it('supersedes a contradicted memory: hidden from default reads, kept for history and include_superseded', async () => {
+      await seed('alice', [{ text: 'User lives in Paris', attributes: ['home_city'] }, { text: 'User likes tea' }]);
+      const paris = idOf('alice', 'User lives in Paris');
+      const berlin = idOf('alice', 'User moved to Berlin');
+      const result = await write('alice', 'job-move', [
+        { action: 'create', supersedes: [paris], seed: { text: 'User moved to Berlin', attributes: ['home_city'] } },
+      ], 10);
+      expect(result.created.map((m) => m.id)).toEqual([berlin]);
+      expect(result.superseded).toMatchObject([{ id: paris, valid_until: at(10).toISOString(), superseded_by: berlin }]);
+
+      const listed = async (include_superseded?: boolean) =>
+        (await store.list('alice', { page: 1, pageSize: 10, filter: { include_superseded } })).items.map((m) => m.memory).sort();
+      expect(await listed()).toEqual(['User likes tea', 'User moved to Berlin']);
+      expect(await listed(true)).toEqual(['User likes tea', 'User lives in Paris', 'User moved to Berlin']);
+      const search = (include_superseded?: boolean) =>
+        store.search('alice', { text: 'Paris', vector: embedder.embedOne('Paris'), limit: 10, filter: { include_superseded } });
+      expect((await search()).map((h) => h.memory.id)).not.toContain(paris);
+      expect((await search(true)).map((h) => h.memory.id)).toContain(paris);
+      expect(await store.count('alice')).toBe(2);
+      expect((await store.stats('alice')).total).toBe(2);
+      expect(await store.get('alice', paris)).toMatchObject({ superseded_by: berlin });
+      expect((await store.list('alice', { page: 1, pageSize: 10, filter: { attributes: ['home_city'] } })).items.map((m) => m.id)).toEqual([berlin]);
+      expect((await store.history('alice', paris)).map((e) => [e.event, e.job_id])).toEqual([['created', 'seed-0'], ['superseded', 'job-move']]);
+
+      // Moving back: the old memory is true again, and the one it had been replaced by is closed.
+      const back = await write('alice', 'job-back', [
+        { action: 'create', supersedes: [berlin], seed: { text: 'User lives in Paris', attributes: ['home_city'] } },
+      ], 20);
+      expect(back.updated).toMatchObject([{ id: paris, valid_until: null, superseded_by: null, mentions: 2 }]);
+      expect(back.superseded).toMatchObject([{ id: berlin, superseded_by: paris }]);
+      expect((await store.history('alice', paris)).map((e) => e.event)).toEqual(['created', 'superseded', 'restored']);
+    });
+
+    it('stores a fact in its own right when the memory it would merge into was deleted meanwhile', async () => {
+      await seed('alice', [{ text: 'User loves hiking' }]);
+      const hiking = idOf('alice', 'User loves hiking');
+      await store.delete('alice', [hiking], at(5));
+      const result = await write('alice', 'job-late', [{ action: 'merge', target: hiking, seed: { text: 'User enjoys hiking' } }], 6);
+      expect(result.created.map((m) => m.memory)).toEqual(['User enjoys hiking']);
+      expect(await store.count('alice')).toBe(1);
+    });
+
+    it('refuses the write when the lease is no longer held', async () => {
+      const lease = { token: 1, assertHeld: async () => Promise.reject(new Error('lease lost')) };
+      await expect(store.write('alice', 'job-1', [{ action: 'create', item: toStore('alice', { text: 'x' }) }], at(0), lease)).rejects.toThrow('lease lost');
+      expect(await store.count('alice')).toBe(0);
+      expect(await store.appliedJob('alice', 'job-1')).toBeNull();
     });
 
     it('gets a memory only for its owner', async () => {
@@ -193,17 +287,17 @@ export function describeMemoryStoreContract(
       });
     });
 
-    it('keeps the history of every create, mention, update and delete, only for the owner', async () => {
-      await seed('alice', [{ text: 'User lives in Oslo' }]);
+    it('keeps the history of every create, merge, update and delete, only for the owner', async () => {
+      await create('alice', 'job-1', [{ text: 'User lives in Oslo' }], 0);
       const id = memoryId('alice', 'User lives in Oslo');
-      await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo' })], at(1)); // replay: no entry
-      await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo', job: 'job-2', thread_id: 'thread-2' })], at(2));
+      await create('alice', 'job-1', [{ text: 'User lives in Oslo' }], 1); // replay: no entry
+      await create('alice', 'job-2', [{ text: 'User lives in Oslo', thread_id: 'thread-2' }], 2);
       await store.update('alice', id, { type: 'episodic' }, at(3), 'key-1');
       await store.delete('alice', [id], at(4), 'key-1');
       const history = await store.history('alice', id);
       expect(history.map((e) => [e.event, e.at, e.job_id, e.actor])).toEqual([
         ['created', at(0).toISOString(), 'job-1', null],
-        ['mentioned', at(2).toISOString(), 'job-2', null],
+        ['merged', at(2).toISOString(), 'job-2', null],
         ['updated', at(3).toISOString(), null, 'key-1'],
         ['deleted', at(4).toISOString(), null, 'key-1'],
       ]);
@@ -216,7 +310,7 @@ export function describeMemoryStoreContract(
 
     it('refuses a vector of the wrong size', async () => {
       const bad = { ...toStore('alice', { text: 'x' }), vector: [1, 0, 0] };
-      await expect(store.upsert('alice', [bad], at(0))).rejects.toThrow(/dimensions/);
+      await expect(store.write('alice', 'job-1', [{ action: 'create', item: bad }], at(0))).rejects.toThrow(/dimensions/);
     });
   });
 }

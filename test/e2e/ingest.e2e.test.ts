@@ -127,7 +127,7 @@ describe('mnemo end to end', () => {
     expect(status).toBe(200);
     expect(body.memories_created).toBe(0);
     const job = await call(`/v1/jobs/${body.job_id}`);
-    expect(job.body.result.memories_touched).toBeGreaterThanOrEqual(2);
+    expect(job.body.result.memories_merged).toBeGreaterThanOrEqual(2);
     // The memory lists both conversations it came from.
     const list = await call('/v1/memories?page_size=100');
     const promoted = list.body.data.find((m: { memory: string }) => /promoted/.test(m.memory));

@@ -75,6 +75,8 @@ describe('read and manage memories', () => {
       updated_at: expect.any(String),
       agent_id: 'career-bot',
       thread_id: 'thread-career',
+      valid_until: null,
+      superseded_by: null,
     });
     expect(res.body.memories.every((m: { memory: string }) => !m.memory.includes('Gothenburg'))).toBe(true);
   });

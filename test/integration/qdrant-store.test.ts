@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QdrantMemoryStore } from '@mnemo/store';
-import { CONTRACT_DIMENSION, describeMemoryStoreContract, toStore } from '../contract/memory-store.contract';
+import { CONTRACT_DIMENSION, creating, describeMemoryStoreContract, toStore } from '../contract/memory-store.contract';
 import { FakeQdrant } from '../support/fake-qdrant';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -49,6 +49,7 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
         thread_id: 'keyword',
         categories: 'keyword',
         type: 'keyword',
+        attributes: 'keyword',
         created_at: 'datetime',
         memory: expect.objectContaining({ type: 'text' }),
       });
@@ -63,8 +64,8 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
     it('writes UUID point ids and waits for every write; every filtered call carries the user', async () => {
       fake.requests.length = 0;
       const now = new Date('2024-03-20T10:00:00Z');
-      await store.upsert('alice', [toStore('alice', { text: 'User lives in Oslo' }), toStore('alice', { text: 'User likes tea' })], now);
-      await store.upsert('alice', [toStore('alice', { text: 'User likes tea', job: 'job-2' })], now);
+      await store.write('alice', 'job-1', creating('alice', 'job-1', [{ text: 'User lives in Oslo' }, { text: 'User likes tea' }]), now);
+      await store.write('alice', 'job-2', creating('alice', 'job-2', [{ text: 'User likes tea' }]), now);
       const [hit] = await store.search('alice', { text: 'Oslo', vector: toStore('alice', { text: 'Oslo' }).vector, limit: 5, filter: { type: 'semantic' } });
       await store.list('alice', { page: 1, pageSize: 10, filter: { categories: ['identity'] } });
       await store.update('alice', hit!.memory.id, { type: 'episodic' }, now);
@@ -88,7 +89,7 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
 
     it("never returns or changes another user's point addressed by id", async () => {
       const now = new Date();
-      await store.upsert('bob', [toStore('bob', { text: 'User likes coffee' })], now);
+      await store.write('bob', 'job-1', creating('bob', 'job-1', [{ text: 'User likes coffee' }]), now);
       const bobs = toStore('bob', { text: 'User likes coffee' }).memory.id;
       expect(await store.get('alice', bobs)).toBeNull();
       expect(await store.update('alice', bobs, { type: 'episodic' }, now)).toBeNull();

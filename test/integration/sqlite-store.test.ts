@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteMemoryStore } from '@mnemo/store';
-import { CONTRACT_DIMENSION, describeMemoryStoreContract, toStore } from '../contract/memory-store.contract';
+import { SqliteMemoryStore, StaleLeaseError } from '@mnemo/store';
+import { CONTRACT_DIMENSION, creating, describeMemoryStoreContract } from '../contract/memory-store.contract';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
 describeMemoryStoreContract('sqlite', async () => {
@@ -31,20 +31,26 @@ describe('SqliteMemoryStore specifics', () => {
 
   it('reads a store written before provenance was a list and last_seen_at existed', async () => {
     const store = SqliteMemoryStore.open(dir, CONTRACT_DIMENSION);
-    const [{ memory }] = await store.upsert('alice', [toStore('alice', { text: 'User likes tea' })], new Date('2024-01-01T00:00:00Z'));
+    const {
+      created: [memory],
+    } = await store.write('alice', 'job-1', creating('alice', 'job-1', [{ text: 'User likes tea' }]), new Date('2024-01-01T00:00:00Z'));
     await store.close();
     const raw = new Database(path.join(dir, 'memories.db'));
-    raw.exec(`ALTER TABLE memories DROP COLUMN last_seen_at; UPDATE memories SET provenance = '{"job_id":"old-job","message_ids":["3"]}'`);
+    raw.exec(`ALTER TABLE memories DROP COLUMN last_seen_at; ALTER TABLE memories DROP COLUMN attributes;
+      ALTER TABLE memories DROP COLUMN valid_until; ALTER TABLE memories DROP COLUMN superseded_by;
+      UPDATE memories SET provenance = '{"job_id":"old-job","message_ids":["3"]}'`);
     raw.close();
 
     const reopened = SqliteMemoryStore.open(dir, CONTRACT_DIMENSION);
     try {
-      expect(await reopened.get('alice', memory.id)).toMatchObject({
+      expect(await reopened.get('alice', memory!.id)).toMatchObject({
+        attributes: [],
+        valid_until: null,
         last_seen_at: '2024-01-01T00:00:00.000Z',
         provenance: [{ job_id: 'old-job', message_ids: ['3'], thread_id: 'thread-1', agent_id: 'agent-1', source: 'chat' }],
       });
-      const [touched] = await reopened.upsert('alice', [toStore('alice', { text: 'User likes tea', job: 'new-job' })], new Date('2024-02-01T00:00:00Z'));
-      expect(touched!.memory.provenance.map((p) => p.job_id)).toEqual(['old-job', 'new-job']);
+      const { merged } = await reopened.write('alice', 'new-job', creating('alice', 'new-job', [{ text: 'User likes tea' }]), new Date('2024-02-01T00:00:00Z'));
+      expect(merged[0]!.provenance.map((p) => p.job_id)).toEqual(['old-job', 'new-job']);
     } finally {
       await reopened.close();
     }
@@ -56,14 +62,34 @@ describe('SqliteMemoryStore specifics', () => {
     try {
       const now = new Date();
       await Promise.all([
-        a.upsert('alice', [toStore('alice', { text: 'User likes tea' })], now),
-        b.upsert('alice', [toStore('alice', { text: 'User likes coffee' })], now),
+        a.write('alice', 'job-a', creating('alice', 'job-a', [{ text: 'User likes tea' }]), now),
+        b.write('alice', 'job-b', creating('alice', 'job-b', [{ text: 'User likes coffee' }]), now),
       ]);
       expect(await a.count('alice')).toBe(2);
       expect(await b.count('alice')).toBe(2);
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('fences writes: a lease older than one that has written for the user is refused', async () => {
+    const store = SqliteMemoryStore.open(dir, CONTRACT_DIMENSION);
+    const lease = (token: number) => ({ token, assertHeld: async () => undefined });
+    try {
+      const now = new Date();
+      await store.write('alice', 'job-new', creating('alice', 'job-new', [{ text: 'User likes tea' }]), now, lease(7));
+      // The holder of lease 5 was paused past its expiry while lease 7 wrote: its write must not land.
+      await expect(store.write('alice', 'job-old', creating('alice', 'job-old', [{ text: 'User likes coffee' }]), now, lease(5))).rejects.toThrow(
+        StaleLeaseError,
+      );
+      expect(await store.count('alice')).toBe(1);
+      // Tokens are per user.
+      await store.write('bob', 'job-b', creating('bob', 'job-b', [{ text: 'User likes coffee' }]), now, lease(5));
+      await store.write('alice', 'job-next', creating('alice', 'job-next', [{ text: 'User likes cocoa' }]), now, lease(8));
+      expect(await store.count('alice')).toBe(2);
+    } finally {
+      await store.close();
     }
   });
 });

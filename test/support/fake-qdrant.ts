@@ -39,6 +39,10 @@ function matches(point: Point, filter: any): boolean {
 function condition(point: Point, c: Cond): boolean {
   if (c.must || c.should || c.must_not) return matches(point, c);
   if (c.has_id) return c.has_id.map(String).includes(point.id);
+  if (c.is_empty) {
+    const v = point.payload[c.is_empty.key];
+    return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+  }
   const raw = point.payload[c.key];
   const values: any[] = Array.isArray(raw) ? raw : [raw];
   if (c.match?.value !== undefined) return values.includes(c.match.value);

@@ -1,6 +1,7 @@
 import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import {
   isMnemoError,
+  sumUsage,
   type IngestJobData,
   type IngestJobResult,
   type IngestProgress,
@@ -20,7 +21,7 @@ export interface ProcessorDeps {
   /** Pauses the whole worker (BullMQ rate limit) when the model provider says to back off. */
   rateLimit?: (ms: number) => Promise<void>;
   /** Adds a finished job's model usage to the fleet totals; its failure is logged, not fatal. */
-  recordUsage?: (usage: NonNullable<IngestJobResult['llm']>) => Promise<void>;
+  recordUsage?: (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => Promise<void>;
   /** Batch mode: parks a conversation's extraction for the next message batch. */
   batching?: { defer(jobId: string, analysis: Analysis): Promise<void>; maxWaitMs: number };
 }
@@ -45,9 +46,9 @@ export function createIngestProcessor(deps: ProcessorDeps) {
     };
     log.info('processing', { attempt: job.attemptsMade + 1, messages: data.conversation.messages.length });
     // Model calls cost when they are made: count them as extract finishes (or fails), once per run.
-    const recordUsage = async (usage: IngestJobResult['llm'] | undefined) => {
+    const recordUsage = async (usage: IngestJobResult['llm'] | undefined, jobs = 1) => {
       if (!usage || !deps.recordUsage) return;
-      await deps.recordUsage(usage).catch((err: unknown) =>
+      await deps.recordUsage(usage, jobs).catch((err: unknown) =>
         log.warn('could not record model usage', { error: err instanceof Error ? err.message : String(err) }),
       );
     };
@@ -61,15 +62,19 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         },
         onCheckpoint: async (next) => {
           if (next.outputs.extract && !checkpoint?.outputs.extract) await recordUsage(next.outputs.extract.llm);
+          // Reconciliation's calls belong to a job extraction already counted.
+          if (next.outputs.store && !checkpoint?.outputs.store) await recordUsage(next.outputs.store.llm, next.outputs.extract?.llm ? 0 : 1);
           checkpoint = next;
           await job.updateData({ ...data, checkpoint: next as unknown as Record<string, unknown> });
         },
       });
-      const { created, touched } = run.outputs.store;
-      const categories = new Set<string>([...created, ...touched].flatMap((m) => m.categories));
+      const { created, merged, updated, superseded, llm: reconcileUsage } = run.outputs.store;
+      const categories = new Set<string>([...created, ...merged, ...updated].flatMap((m) => m.categories));
       const result: IngestJobResult = {
         memories_created: created.length,
-        memories_touched: touched.length,
+        memories_merged: merged.length,
+        memories_updated: updated.length,
+        memories_superseded: superseded.length,
         categories_detected: [...categories],
         memories: created.map(({ id, memory, categories: cats, type, created_at }) => ({
           id,
@@ -81,17 +86,20 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         processing_ms: Math.round(Object.values(run.stage_ms).reduce((a, b) => a + b, 0)),
         stage_ms: run.stage_ms,
         resumed_stages: run.resumed,
-        llm: run.outputs.extract.llm,
+        llm: sumUsage(run.outputs.extract.llm, reconcileUsage),
       };
       await job.updateProgress({ stage: 'done', stage_ms: run.stage_ms } satisfies IngestProgress);
-      if (result.memories_created + result.memories_touched > 0) {
+      if (created.length + merged.length + updated.length + superseded.length > 0) {
         await deps.afterStore?.(data.user_id).catch((err: unknown) =>
           log.warn('could not request a profile rebuild', { error: err instanceof Error ? err.message : String(err) }),
         );
       }
       log.info('stored', {
         created: result.memories_created,
-        touched: result.memories_touched,
+        merged: result.memories_merged,
+        updated: result.memories_updated,
+        superseded: result.memories_superseded,
+        replayed: run.outputs.store.replayed,
         processing_ms: result.processing_ms,
         resumed_stages: run.resumed,
       });

@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, IngestJobData, IngestJobResult, Logger } from '@mnemo/core';
 import { createBioWriter, createExtraction, ingestStages, type Embedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
-import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, type ProfileJobData } from '@mnemo/queue';
+import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, RedisUserLease, type ProfileJobData } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
 import { startLlmBatching } from './llm-batching';
@@ -32,7 +32,7 @@ export async function startWorkers({ config, logger, connection, store, embedder
   const profiles = new ProfileQueue(config, connection);
   const cache = new ProfileCache<UserProfile>(connection, prefix);
   const usageTotals = new LlmUsageTotals(connection, prefix);
-  const recordUsage = (usage: NonNullable<IngestJobResult['llm']>) => usageTotals.record(usage);
+  const recordUsage = (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => usageTotals.record(usage, new Date(), jobs);
   const throttle = config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, prefix, config.MNEMO_LLM_MAX_RPM) : undefined;
   const extraction = createExtraction(config, { throttle });
   const llmBatching =
@@ -40,7 +40,8 @@ export async function startWorkers({ config, logger, connection, store, embedder
       ? await startLlmBatching(config, connection, extraction.batches, logger, recordUsage)
       : undefined;
 
-  const pipeline: PipelineDeps = { ...extraction, embedder, store, chunkTokens: config.MNEMO_CHUNK_TOKENS };
+  const lock = new RedisUserLease(connection, prefix, { leaseMs: config.MNEMO_USER_LEASE_MS, waitMs: config.MNEMO_USER_LEASE_WAIT_MS });
+  const pipeline: PipelineDeps = { ...extraction, embedder, store, lock, chunkTokens: config.MNEMO_CHUNK_TOKENS };
   const handBack = new AbortController();
   const processor = createIngestProcessor({
     stages: stages ? stages(pipeline) : ingestStages(pipeline),

@@ -98,6 +98,10 @@ export const configSchema = z.object({
   MNEMO_KEEP_FAILED_COUNT: intFrom(50_000),
   /** Bound on a graceful shutdown; active jobs still running then are handed back to the queue. */
   MNEMO_SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
+  /** Lease on a user's memories while a job reconciles and writes; renewed while held. */
+  MNEMO_USER_LEASE_MS: intFrom(30_000, 1_000),
+  /** How long a job waits for another job of the same user to finish writing before it retries later. */
+  MNEMO_USER_LEASE_WAIT_MS: intFrom(120_000, 100),
 
   /** After memories change, the user's profile is rebuilt once this long after the last change. */
   MNEMO_PROFILE_DEBOUNCE_MS: intFrom(2_000),

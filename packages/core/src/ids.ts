@@ -15,6 +15,11 @@ export function memoryId(userId: string, fact: string): string {
   return uuidv5(`${userId}\u0000${normaliseFact(fact)}`, MEMORY_NAMESPACE);
 }
 
+/** A UUID that is always the same for the same parts: ids of records derived from others. */
+export function stableUuid(...parts: string[]): string {
+  return uuidv5(parts.join('\u0000'), MEMORY_NAMESPACE);
+}
+
 function digest(...parts: string[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part).update('\u0000');

@@ -39,17 +39,37 @@ export const llmUsageSchema = z.object({
 });
 export type LlmUsage = z.infer<typeof llmUsageSchema>;
 
+/** Usage of two sets of calls together (extraction and reconciliation); the first model named wins. */
+export function sumUsage(a: LlmUsage | null, b: LlmUsage | null): LlmUsage | null {
+  if (!a || !b) return a ?? b;
+  return {
+    model: a.model,
+    calls: a.calls + b.calls,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    cache_creation_input_tokens: a.cache_creation_input_tokens + b.cache_creation_input_tokens,
+    cache_read_input_tokens: a.cache_read_input_tokens + b.cache_read_input_tokens,
+    llm_ms: a.llm_ms + b.llm_ms,
+  };
+}
+
 /** What a finished ingest job returns. */
 export const ingestJobResultSchema = z.object({
+  /** New memories only. */
   memories_created: z.number().int(),
-  memories_touched: z.number().int(),
+  /** Existing memories restated by the conversation: one more mention each. */
+  memories_merged: z.number().int(),
+  /** Existing memories refined (or restored) by the conversation, ids kept. */
+  memories_updated: z.number().int(),
+  /** Memories the conversation contradicted, now closed. */
+  memories_superseded: z.number().int(),
   categories_detected: z.array(z.string()),
   memories: z.array(storedMemorySummarySchema),
   processing_ms: z.number(),
   stage_ms: z.partialRecord(z.enum(STAGE_NAMES), z.number()),
   /** Stages an earlier attempt had finished, taken from the checkpoint instead of run again. */
   resumed_stages: z.array(z.enum(STAGE_NAMES)),
-  /** Model usage when an LLM extractor ran; null offline. */
+  /** Model usage (extraction and reconciliation) when Claude ran; null offline. */
   llm: llmUsageSchema.nullable(),
 });
 export type IngestJobResult = z.infer<typeof ingestJobResultSchema>;

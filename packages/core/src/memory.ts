@@ -33,6 +33,15 @@ export const memorySchema = z.object({
   last_seen_at: z.string(),
   /** Where the fact came from: every mention, oldest first (the first and the latest ones when many). */
   provenance: z.array(memorySourceSchema).min(1),
+  /**
+   * Single-valued attributes the memory states (home_city, employer, ...): a
+   * later fact with another value for one of them supersedes this memory.
+   */
+  attributes: z.array(z.string()).default([]),
+  /** When a later fact contradicted this one; null while it is current. */
+  valid_until: z.string().nullable().default(null),
+  /** The memory that replaced this one. */
+  superseded_by: z.string().nullable().default(null),
 });
 export type Memory = z.infer<typeof memorySchema>;
 
@@ -45,13 +54,20 @@ export function withMention(provenance: MemorySource[], mention: MemorySource): 
   return all.length <= MAX_PROVENANCE ? all : [all[0]!, ...all.slice(all.length - (MAX_PROVENANCE - 1))];
 }
 
-/** What happened to a memory; supersede and merge join these with reconciliation. */
-export const HISTORY_EVENTS = ['created', 'mentioned', 'updated', 'deleted'] as const;
+/**
+ * What happened to a memory. merged: the fact was stated again (in the same
+ * or other words); updated: its content changed (a refinement or an edit);
+ * superseded: a later fact contradicted it; restored: a superseded fact
+ * became true again.
+ */
+export const HISTORY_EVENTS = ['created', 'merged', 'updated', 'superseded', 'restored', 'deleted'] as const;
+export type HistoryEventName = (typeof HISTORY_EVENTS)[number];
 
 /** One entry of a memory's audit trail. */
 export const memoryHistoryEventSchema = z.object({
   memory_id: z.string(),
-  event: z.enum(HISTORY_EVENTS),
+  // Stores written before reconciliation called a merge "mentioned".
+  event: z.preprocess((e) => (e === 'mentioned' ? 'merged' : e), z.enum(HISTORY_EVENTS)),
   at: z.string(),
   /** The ingest job that caused it, for pipeline writes. */
   job_id: z.string().nullable(),

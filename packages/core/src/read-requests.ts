@@ -21,6 +21,8 @@ export const searchRequestSchema = z.object({
   thread_id: optionalId,
   rerank: z.boolean().default(false),
   include_bio: z.boolean().default(false),
+  /** Also memories a later fact contradicted (closed, with valid_until and superseded_by). */
+  include_superseded: z.boolean().default(false),
   user_id: optionalId,
 });
 export type SearchRequest = z.infer<typeof searchRequestSchema>;
@@ -34,6 +36,10 @@ export const listQuerySchema = z.object({
   thread_id: optionalId,
   created_after: z.iso.datetime({ offset: true }).optional(),
   created_before: z.iso.datetime({ offset: true }).optional(),
+  include_superseded: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
   user_id: optionalId,
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;

@@ -10,7 +10,8 @@ import { LocalEmbedder } from './embedders/local-embedder';
 import { OfflineCategorizer } from './offline/offline-categorizer';
 import { OfflineClassifier } from './offline/offline-classifier';
 import { OfflineExtractor } from './offline/offline-extractor';
-import type { Embedder, FactCategorizer, FactClassifier, FactExtractor } from './types';
+import { OfflineReconciler } from './reconcile/offline-reconciler';
+import type { Embedder, FactCategorizer, FactClassifier, FactExtractor, Reconciler } from './types';
 
 /** The embedder named by MNEMO_EMBEDDER; a hosted one may ask its provider for the vector size. */
 export async function createEmbedder(config: Config): Promise<Embedder> {
@@ -48,7 +49,7 @@ export async function createEmbedder(config: Config): Promise<Embedder> {
   }
 }
 
-/** Extraction, classification and categorisation as MNEMO_EXTRACTOR selects. */
+/** Extraction, classification, categorisation and reconciliation as MNEMO_EXTRACTOR selects. */
 export function createExtraction(
   config: Config,
   hooks: { throttle?: () => Promise<void> } = {},
@@ -56,6 +57,7 @@ export function createExtraction(
   extractor: FactExtractor;
   classifier: FactClassifier;
   categorizer: FactCategorizer;
+  reconciler: Reconciler;
   /** Message Batches client, with the Claude extractor. */
   batches?: ClaudeBatches;
 } {
@@ -63,6 +65,7 @@ export function createExtraction(
     extractor: new OfflineExtractor(),
     classifier: new OfflineClassifier(),
     categorizer: new OfflineCategorizer(config.MNEMO_CUSTOM_CATEGORIES),
+    reconciler: new OfflineReconciler(),
   };
   switch (config.MNEMO_EXTRACTOR) {
     case 'offline':
@@ -83,6 +86,7 @@ export function createExtraction(
         // Claude decides type and categories in the same call; the offline rules cover any gap.
         classifier: new ProposedClassifier(offline.classifier),
         categorizer: new ProposedCategorizer(offline.categorizer, new Set(taxonomy.map((c) => c.name))),
+        reconciler: offline.reconciler,
       };
     }
   }

@@ -12,3 +12,6 @@ export { LocalReranker, type Reranker, type RerankedHit } from './rerankers/loca
 export { HostedEmbedder, type HostedEmbedderOptions } from './embedders/hosted-embedder';
 export { ClaudeExtractor, type ClaudeExtractorOptions } from './claude/claude-extractor';
 export { ClaudeBatches, type BatchEntry, type BatchResults } from './claude/claude-batches';
+export { OfflineReconciler, relate } from './reconcile/offline-reconciler';
+export { InProcessUserLock } from './reconcile/in-process-lock';
+export { factAttributes, type FactAttribute } from './reconcile/attributes';

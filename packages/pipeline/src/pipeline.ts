@@ -14,7 +14,9 @@ import type {
   FactClassifier,
   FactExtractor,
   PipelineInput,
+  Reconciler,
   StoreOutcome,
+  UserLock,
 } from './types';
 
 /** Each stage's output, under the stage's name; what the runner checkpoints. */
@@ -40,6 +42,9 @@ export interface PipelineDeps {
   categorizer: FactCategorizer;
   embedder: Embedder;
   store: MemoryStore;
+  reconciler: Reconciler;
+  /** Serialises each user's reconcile-and-write across workers. */
+  lock: UserLock;
   /** Token budget of one extraction call's conversation. */
   chunkTokens: number;
   now?: () => Date;
@@ -73,7 +78,10 @@ export function ingestStages(deps: PipelineDeps): Stage[] {
     },
     categorize: { name: 'categorize', run: (ctx) => deps.categorizer.categorize(need(ctx.classify, 'categorize')) },
     embed: { name: 'embed', run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder) },
-    store: { name: 'store', run: (ctx) => storeFacts(ctx.input, need(ctx.embed, 'store'), deps.store, now()) },
+    store: {
+      name: 'store',
+      run: (ctx) => storeFacts(ctx.input, need(ctx.embed, 'store'), { store: deps.store, reconciler: deps.reconciler, lock: deps.lock, now }),
+    },
   };
   return STAGE_NAMES.map((name) => stages[name] as Stage);
 }

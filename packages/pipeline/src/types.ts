@@ -1,4 +1,5 @@
 import type { Conversation, LlmUsage, Memory, MemoryType } from '@mnemo/core';
+import type { WriteLease } from '@mnemo/store';
 
 /** What the pipeline is asked to process: one conversation of one user. */
 export interface PipelineInput {
@@ -65,9 +66,71 @@ export interface EmbeddedFact extends CategorizedFact {
   vector: number[];
 }
 
+/** Output of store: what reconciling the job's facts did to the user's memories. */
 export interface StoreOutcome {
+  /** New memories. */
   created: Memory[];
-  touched: Memory[];
+  /** Existing memories the facts restated (in the same or other words): one more mention each. */
+  merged: Memory[];
+  /** Existing memories a fact refined (or restored), id kept. */
+  updated: Memory[];
+  /** Memories a fact contradicted, now closed. */
+  superseded: Memory[];
+  /** The job had stored its facts before (a retry or resubmission): nothing changed. */
+  replayed: boolean;
+  /** What a model-backed reconciler cost; null offline. */
+  llm: LlmUsage | null;
+}
+
+/** A memory a new fact is compared with: an existing one, or an earlier fact of the same job. */
+export interface ReconcileCandidate {
+  /** A memory id, or `fact:<n>` for the job's n-th fact. */
+  ref: string;
+  memory: string;
+  type: MemoryType;
+  eventTime: string | null;
+  /** Scaled cosine distance (0–1) to the new fact, when known. */
+  distance: number | null;
+}
+
+export interface FactToReconcile {
+  text: string;
+  type: MemoryType;
+  eventTime: string | null;
+  /** Current memories only: superseded ones are never candidates. */
+  candidates: ReconcileCandidate[];
+}
+
+/**
+ * duplicate: the fact restates `target`; refine: it says the same with more
+ * detail; new: neither. Any of them may also close memories it contradicts.
+ */
+export interface ReconcileDecision {
+  action: 'new' | 'duplicate' | 'refine';
+  target: string | null;
+  supersedes: string[];
+}
+
+export interface ReconcileResult {
+  /** One per fact, in order. */
+  decisions: ReconcileDecision[];
+  llm: LlmUsage | null;
+}
+
+export interface Reconciler {
+  /** A model call: decide before taking the user's lease, and check the candidates again under it. */
+  readonly remote: boolean;
+  decide(facts: FactToReconcile[]): Promise<ReconcileResult>;
+}
+
+/**
+ * Serialises reconcile-and-write per user across every worker process, so
+ * two jobs of one user cannot both insert the same fact. Extraction and
+ * everything before it still runs in parallel.
+ */
+export interface UserLock {
+  /** Runs `fn` holding the user's lease, renewed while it runs; the lease's token fences the store write. */
+  withLease<T>(userId: string, fn: (lease: WriteLease) => Promise<T>): Promise<T>;
 }
 
 /** Ports: each has an offline implementation here and may have a provider-backed one. */

@@ -7,3 +7,4 @@ export * from './profile-cache';
 export * from './profile-queue';
 export * from './llm-batch-queue';
 export * from './llm-usage-totals';
+export * from './user-lease';

@@ -22,8 +22,9 @@ export class LlmUsageTotals {
     return `${this.prefix}:llm-usage:hour:${at.toISOString().slice(0, 13)}`;
   }
 
-  async record(usage: LlmUsage, at = new Date()): Promise<void> {
-    const increments: [Field, number][] = [['jobs', 1], ...FIELDS.filter((f) => f !== 'jobs').map((f) => [f, usage[f as Exclude<Field, 'jobs'>]] as [Field, number])];
+  /** `jobs`: 0 when the usage belongs to a job already counted (its reconciliation after its extraction). */
+  async record(usage: LlmUsage, at = new Date(), jobs = 1): Promise<void> {
+    const increments: [Field, number][] = [['jobs', jobs], ...FIELDS.filter((f) => f !== 'jobs').map((f) => [f, usage[f as Exclude<Field, 'jobs'>]] as [Field, number])];
     const tx = this.redis.multi();
     for (const key of [`${this.prefix}:llm-usage:total`, this.hourKey(at)]) {
       for (const [field, value] of increments) tx.hincrby(key, field, Math.round(value));

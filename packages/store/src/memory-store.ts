@@ -3,11 +3,61 @@ import type { Memory, MemoryHistoryEvent, MemoryType } from '@mnemo/core';
 /** A memory with its embedding, ready to be written. */
 export interface MemoryToStore {
   /** provenance holds this one mention. */
-  memory: Omit<Memory, 'mentions' | 'created_at' | 'updated_at' | 'last_seen_at'>;
+  memory: Omit<Memory, 'mentions' | 'created_at' | 'updated_at' | 'last_seen_at' | 'valid_until' | 'superseded_by'>;
   vector: number[];
 }
 
-export type UpsertOutcome = { status: 'created' | 'touched'; memory: Memory };
+/**
+ * One reconciled fact to write.
+ * - create: a new memory under the item's id. If that id exists the fact
+ *   was stated again: it gains a mention (and is restored if superseded).
+ * - merge: the same fact as `target`, which gains the mention.
+ * - refine: a more specific wording of `target`, which takes the item's
+ *   content and vector and keeps its id.
+ * A merge or refine whose target no longer exists creates instead.
+ */
+export interface MemoryWrite {
+  action: 'create' | 'merge' | 'refine';
+  item: MemoryToStore;
+  target?: string;
+  /** Current memories this fact contradicts: closed (valid_until, superseded_by). */
+  supersedes?: string[];
+}
+
+/** What one job's write did, by memory. */
+export interface WriteResult {
+  /** The job had been written before: nothing changed; the lists are its first write's. */
+  replayed: boolean;
+  created: Memory[];
+  merged: Memory[];
+  updated: Memory[];
+  superseded: Memory[];
+}
+
+/** The ids a job's write touched, kept so the same job never writes twice. */
+export interface AppliedJob {
+  job_id: string;
+  at: string;
+  created: string[];
+  merged: string[];
+  updated: string[];
+  superseded: string[];
+}
+
+/**
+ * The writer's lease on the user's memories. A store that can check it in
+ * the same transaction as the write refuses a token older than one it has
+ * seen (fencing); others re-check the lease just before writing.
+ */
+export interface WriteLease {
+  token: number;
+  assertHeld(): Promise<void>;
+}
+
+/** A write refused because a newer lease holder has written since: the job retries. */
+export class StaleLeaseError extends Error {
+  override name = 'StaleLeaseError';
+}
 
 /** Narrows reads; every field is optional and they combine with AND. */
 export interface MemoryFilter {
@@ -19,6 +69,10 @@ export interface MemoryFilter {
   /** ISO-8601 bounds on created_at, inclusive. */
   created_after?: string;
   created_before?: string;
+  /** Memories stating any of these single-valued attributes. */
+  attributes?: string[];
+  /** Superseded memories are left out unless this is true. */
+  include_superseded?: boolean;
 }
 
 export interface Page<T> {
@@ -74,13 +128,15 @@ export interface MemoryStore {
   /** Vector size the store was built for. */
   readonly dimension: number;
   /**
-   * Idempotent: a memory whose id exists is touched (mentions + 1,
-   * last_seen_at, the mention added to provenance) rather than duplicated;
-   * the same job writing again is a replay. Returns one outcome per input, in order.
+   * Writes one job's reconciled facts, with their history, and records the
+   * job as applied: the same job writing again changes nothing (a replay).
    */
-  upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]>;
-  /** Hybrid retrieval: vector similarity fused with lexical matching, best first. */
+  write(userId: string, jobId: string, writes: MemoryWrite[], now: Date, lease?: WriteLease): Promise<WriteResult>;
+  /** The record of a job's write, or null if the job has not written for this user. */
+  appliedJob(userId: string, jobId: string): Promise<AppliedJob | null>;
+  /** Hybrid retrieval: vector similarity fused with lexical matching, best first. Current memories unless the filter says otherwise. */
   search(userId: string, query: SearchQuery): Promise<SearchHit[]>;
+  /** Superseded memories too. */
   get(userId: string, id: string): Promise<Memory | null>;
   /** Newest first, stable across pages (ties broken by id). */
   list(userId: string, options: ListOptions): Promise<Page<Memory>>;
@@ -119,32 +175,7 @@ export function queryTerms(text: string): string[] {
   return [...new Set(words.filter((w) => !QUERY_STOPWORDS.has(w)))].slice(0, 32);
 }
 
-/** A write by a job that already wrote this memory: a retry, not a new mention. */
-export function isReplay(existing: Memory, incoming: MemoryToStore): boolean {
-  const jobId = incoming.memory.provenance[0]?.job_id;
-  return existing.provenance.some((p) => p.job_id === jobId);
-}
-
 /** The content fields a history entry shows before and after a change. */
 export function contentOf(memory: Memory): Record<string, unknown> {
   return { memory: memory.memory, categories: memory.categories, type: memory.type, event_time: memory.event_time };
-}
-
-/** History entries for an upsert outcome (a replay writes none). */
-export function upsertEvent(outcome: UpsertOutcome, before: Memory | null, at: string): MemoryHistoryEvent | null {
-  const { memory } = outcome;
-  const mention = memory.provenance.at(-1)!;
-  if (outcome.status === 'created') {
-    if (before) return null; // replay
-    return { memory_id: memory.id, event: 'created', at, job_id: mention.job_id, actor: null, before: null, after: contentOf(memory) };
-  }
-  return {
-    memory_id: memory.id,
-    event: 'mentioned',
-    at,
-    job_id: mention.job_id,
-    actor: null,
-    before: { mentions: memory.mentions - 1 },
-    after: { mentions: memory.mentions, thread_id: mention.thread_id, message_ids: mention.message_ids },
-  };
 }

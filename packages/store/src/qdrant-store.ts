@@ -1,24 +1,25 @@
 import type * as QdrantModule from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest' with { 'resolution-mode': 'import' };
 import { randomUUID } from 'node:crypto';
-import { MEMORY_TYPES, MnemoError, memoryHistoryEventSchema, memorySchema, withMention, type Memory, type MemoryHistoryEvent } from '@mnemo/core';
+import { MEMORY_TYPES, MnemoError, memoryHistoryEventSchema, memorySchema, stableUuid, type Memory, type MemoryHistoryEvent } from '@mnemo/core';
 import {
   contentOf,
-  isReplay,
-  upsertEvent,
   queryTerms,
   reciprocalRankFusion,
+  type AppliedJob,
   type ListOptions,
   type MemoryFilter,
   type MemoryPatch,
   type MemoryStats,
   type MemoryStore,
-  type MemoryToStore,
+  type MemoryWrite,
   type Page,
   type SearchHit,
   type SearchQuery,
-  type UpsertOutcome,
+  type WriteLease,
+  type WriteResult,
 } from './memory-store';
+import { appliedIds, idsToRead, planWrites, replayResult } from './write-plan';
 
 // The package ships a CommonJS build, but its type declarations are ESM-only.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -39,11 +40,9 @@ export interface QdrantStoreOptions {
 }
 
 /** Keyword payload indexes besides the tenant one; filters use each of them. */
-const KEYWORD_FIELDS = ['agent_id', 'thread_id', 'categories', 'type'] as const;
+const KEYWORD_FIELDS = ['agent_id', 'thread_id', 'categories', 'type', 'attributes'] as const;
 const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 50;
-
-type Payload = Omit<Memory, 'id'>;
 
 function toMemory(id: string | number, payload: Record<string, unknown> | null | undefined): Memory {
   return memorySchema.parse({ ...payload, id: String(id) });
@@ -72,7 +71,7 @@ export class QdrantMemoryStore implements MemoryStore {
   readonly dimension: number;
   private readonly client: QdrantClient;
   private readonly collection: string;
-  /** Audit trail, in its own collection: it outlives the points it describes. */
+  /** Audit trail and applied-job records, in their own collection: they outlive the points they describe. */
   private readonly historyCollection: string;
   /** Orders history events written in the same millisecond. */
   private sequence = 0;
@@ -134,6 +133,11 @@ export class QdrantMemoryStore implements MemoryStore {
     await this.client.createPayloadIndex(this.historyCollection, { field_name: 'memory_id', field_schema: 'keyword', wait: true });
   }
 
+  /** Where a job's applied record lives: one point per user and job. */
+  private appliedPointId(userId: string, jobId: string): string {
+    return stableUuid('applied-job', userId, jobId);
+  }
+
   /** Cosine vectors of the given size, laid out across the cluster as configured. */
   private async createCollection(name: string, size: number, options: QdrantStoreOptions): Promise<void> {
     await this.client.createCollection(name, {
@@ -165,7 +169,12 @@ export class QdrantMemoryStore implements MemoryStore {
 
   private filter(userId: string, filter: MemoryFilter = {}, extra: Condition[] = []): Filter {
     const must: Condition[] = [{ key: 'user_id', match: { value: userId } }];
-    if (filter.categories?.length) must.push({ key: 'categories', match: { any: filter.categories } });
+    // is_empty also matches points written before valid_until existed.
+    if (!filter.include_superseded) must.push({ is_empty: { key: 'valid_until' } } as unknown as Condition);
+    for (const key of ['categories', 'attributes'] as const) {
+      const values = filter[key];
+      if (values?.length) must.push({ key, match: { any: values } });
+    }
     for (const key of ['type', 'agent_id', 'thread_id'] as const) {
       const value = filter[key];
       if (value !== undefined) must.push({ key, match: { value } });
@@ -189,45 +198,45 @@ export class QdrantMemoryStore implements MemoryStore {
     return new Map(records.filter((r) => r.payload?.user_id === userId).map((r) => [String(r.id), r]));
   }
 
-  async upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]> {
-    const stamp = now.toISOString();
-    items.forEach(({ memory, vector }) => {
-      if (memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
-      this.checkVector(vector);
-    });
-    const existing = await this.owned(userId, items.map((i) => i.memory.id));
-    const outcomes: UpsertOutcome[] = [];
-    const befores: (Memory | null)[] = [];
-    const points: Schemas['PointStruct'][] = [];
-    for (const { memory, vector } of items) {
-      const found = existing.get(memory.id);
-      if (found) {
-        const current = toMemory(memory.id, found.payload);
-        // The same job writing again (a retry after a crash) is a replay, not a new mention.
-        befores.push(current);
-        if (isReplay(current, { memory, vector })) {
-          outcomes.push({ status: 'created', memory: current });
-          continue;
-        }
-        const touched = { ...current, mentions: current.mentions + 1, last_seen_at: stamp, provenance: withMention(current.provenance, memory.provenance[0]!) };
-        await this.client.setPayload(this.collection, {
-          points: [memory.id],
-          payload: { mentions: touched.mentions, last_seen_at: stamp, provenance: touched.provenance },
-          filter: this.filter(userId),
-          wait: true,
-        });
-        outcomes.push({ status: 'touched', memory: touched });
-        continue;
-      }
-      befores.push(null);
-      const { id, ...rest } = memory;
-      const payload: Payload = { ...rest, created_at: stamp, updated_at: stamp, last_seen_at: stamp, mentions: 1 };
-      points.push({ id, vector, payload: payload as unknown as Record<string, unknown> });
-      outcomes.push({ status: 'created', memory: toMemory(id, payload as unknown as Record<string, unknown>) });
+  /**
+   * Qdrant has no transactions or conditional writes: the lease is checked
+   * just before writing, the memories go in one upsert, and the applied-job
+   * record goes last, so an attempt cut short is finished by the retry (the
+   * plan skips memories this job already wrote).
+   */
+  async write(userId: string, jobId: string, writes: MemoryWrite[], now: Date, lease?: WriteLease): Promise<WriteResult> {
+    for (const { item } of writes) {
+      if (item.memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
+      this.checkVector(item.vector);
     }
+    const applied = await this.appliedJob(userId, jobId);
+    if (applied) return replayResult(applied, await this.memories(userId, appliedIds(applied)));
+    const existing = await this.owned(userId, idsToRead(writes), true);
+    const plan = planWrites(jobId, writes, new Map([...existing].map(([id, r]) => [id, toMemory(id, r.payload)])), now);
+    const points: Schemas['PointStruct'][] = [...plan.changed.values()].map(({ memory, vector }) => {
+      const { id, ...payload } = memory;
+      return { id, vector: vector ?? (existing.get(id)!.vector as number[]), payload };
+    });
+    await lease?.assertHeld();
     if (points.length > 0) await this.client.upsert(this.collection, { points, wait: true });
-    await this.record(userId, outcomes.map((outcome, i) => upsertEvent(outcome, befores[i]!, stamp)));
-    return outcomes;
+    await this.record(userId, plan.events);
+    await this.client.upsert(this.historyCollection, {
+      points: [{ id: this.appliedPointId(userId, jobId), vector: [1], payload: { kind: 'applied_job', user_id: userId, ...plan.applied } }],
+      wait: true,
+    });
+    return plan.result;
+  }
+
+  async appliedJob(userId: string, jobId: string): Promise<AppliedJob | null> {
+    const [record] = await this.client.retrieve(this.historyCollection, { ids: [this.appliedPointId(userId, jobId)], with_payload: true });
+    if (!record || record.payload?.user_id !== userId) return null;
+    const { job_id, at, created, merged, updated, superseded } = record.payload as unknown as AppliedJob;
+    return { job_id, at, created, merged, updated, superseded };
+  }
+
+  private async memories(userId: string, ids: string[]): Promise<Map<string, Memory>> {
+    const records = await this.owned(userId, ids);
+    return new Map([...records].map(([id, r]) => [id, toMemory(id, r.payload)]));
   }
 
   async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
@@ -354,6 +363,7 @@ export class QdrantMemoryStore implements MemoryStore {
 
   async stats(userId: string): Promise<MemoryStats> {
     const total = await this.count(userId);
+    // Counts, facets and dates describe the current memories, as the SQLite store's do.
     const byType = Object.fromEntries(
       await Promise.all(MEMORY_TYPES.map(async (type) => [type, await this.count(userId, { type })] as const)),
     ) as MemoryStats['by_type'];

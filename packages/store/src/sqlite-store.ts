@@ -2,24 +2,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { MnemoError, memoryHistoryEventSchema, memorySchema, MEMORY_TYPES, withMention, type Memory, type MemoryHistoryEvent } from '@mnemo/core';
+import { MnemoError, memoryHistoryEventSchema, memorySchema, MEMORY_TYPES, type Memory, type MemoryHistoryEvent } from '@mnemo/core';
 import {
   contentOf,
-  isReplay,
-  upsertEvent,
   queryTerms,
   reciprocalRankFusion,
+  StaleLeaseError,
+  type AppliedJob,
   type ListOptions,
   type MemoryFilter,
   type MemoryPatch,
   type MemoryStats,
   type MemoryStore,
-  type MemoryToStore,
+  type MemoryWrite,
   type Page,
   type SearchHit,
   type SearchQuery,
-  type UpsertOutcome,
+  type WriteLease,
+  type WriteResult,
 } from './memory-store';
+import { appliedIds, idsToRead, planWrites, replayResult } from './write-plan';
 
 interface MemoryRow {
   rowid: number;
@@ -37,9 +39,15 @@ interface MemoryRow {
   mentions: number;
   last_seen_at: string | null;
   provenance: string;
+  attributes: string;
+  valid_until: string | null;
+  superseded_by: string | null;
 }
 
-const COLUMNS = ['rowid', 'id', 'user_id', 'memory', 'categories', 'type', 'event_time', 'agent_id', 'thread_id', 'source', 'created_at', 'updated_at', 'mentions', 'last_seen_at', 'provenance'];
+const COLUMNS = [
+  'rowid', 'id', 'user_id', 'memory', 'categories', 'type', 'event_time', 'agent_id', 'thread_id', 'source',
+  'created_at', 'updated_at', 'mentions', 'last_seen_at', 'provenance', 'attributes', 'valid_until', 'superseded_by',
+];
 const M_COLUMNS = COLUMNS.map((c) => `m.${c}`).join(', ');
 
 /** How many candidates each retriever contributes before fusion. */
@@ -51,6 +59,7 @@ function toMemory(row: MemoryRow): Memory {
   return memorySchema.parse({
     ...row,
     categories: JSON.parse(row.categories),
+    attributes: JSON.parse(row.attributes),
     last_seen_at: row.last_seen_at ?? row.updated_at,
     // Stores written before provenance was a list hold one {job_id, message_ids} object.
     provenance: Array.isArray(provenance)
@@ -63,9 +72,13 @@ function toMemory(row: MemoryRow): Memory {
 function where(userId: string, filter: MemoryFilter = {}): { sql: string; params: unknown[] } {
   const clauses = ['m.user_id = ?'];
   const params: unknown[] = [userId];
-  if (filter.categories?.length) {
-    clauses.push(`EXISTS (SELECT 1 FROM json_each(m.categories) WHERE value IN (${filter.categories.map(() => '?').join(',')}))`);
-    params.push(...filter.categories);
+  if (!filter.include_superseded) clauses.push('m.valid_until IS NULL');
+  for (const key of ['categories', 'attributes'] as const) {
+    const values = filter[key];
+    if (values?.length) {
+      clauses.push(`EXISTS (SELECT 1 FROM json_each(m.${key}) WHERE value IN (${values.map(() => '?').join(',')}))`);
+      params.push(...values);
+    }
   }
   for (const key of ['type', 'agent_id', 'thread_id'] as const) {
     if (filter[key] !== undefined) {
@@ -154,57 +167,95 @@ export class SqliteMemoryStore implements MemoryStore {
       );
   }
 
-  async upsert(userId: string, items: MemoryToStore[], now: Date): Promise<UpsertOutcome[]> {
-    const stamp = now.toISOString();
-    const insert = this.statement(
-      `INSERT INTO memories (id, user_id, memory, categories, type, event_time, agent_id, thread_id, source,
-         created_at, updated_at, mentions, last_seen_at, provenance)
-       VALUES (@id, @user_id, @memory, @categories, @type, @event_time, @agent_id, @thread_id, @source,
-         @stamp, @stamp, 1, @stamp, @provenance)`,
-    );
-    const insertVector = this.statement('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)');
-    const touch = this.statement('UPDATE memories SET mentions = mentions + 1, last_seen_at = ?, provenance = ? WHERE rowid = ?');
-
-    const write = this.db.transaction((): UpsertOutcome[] =>
-      items.map((item) => {
-        const outcome = this.upsertOne(userId, item, stamp, insert, insertVector, touch);
-        this.record(userId, upsertEvent(outcome.outcome, outcome.before, stamp));
-        return outcome.outcome;
-      }),
-    );
-    return write.immediate();
+  async write(userId: string, jobId: string, writes: MemoryWrite[], now: Date, lease?: WriteLease): Promise<WriteResult> {
+    for (const { item } of writes) {
+      if (item.memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
+      this.checkVector(item.vector);
+    }
+    // The token fences the write inside the transaction; this catches a lost lease before any work.
+    await lease?.assertHeld();
+    const apply = this.db.transaction((): WriteResult => {
+      if (lease) this.fence(userId, lease.token);
+      const applied = this.applied(userId, jobId);
+      if (applied) return replayResult(applied, this.memories(userId, appliedIds(applied)));
+      const plan = planWrites(jobId, writes, this.memories(userId, idsToRead(writes)), now);
+      for (const { memory, vector, isNew } of plan.changed.values()) this.save(memory, vector, isNew);
+      for (const event of plan.events) this.record(userId, event);
+      this
+        .statement('INSERT INTO applied_jobs (user_id, job_id, at, record) VALUES (?, ?, ?, ?)')
+        .run(userId, jobId, plan.applied.at, JSON.stringify(plan.applied));
+      return plan.result;
+    });
+    return apply.immediate();
   }
 
-  private upsertOne(
-    userId: string,
-    { memory, vector }: MemoryToStore,
-    stamp: string,
-    insert: Database.Statement,
-    insertVector: Database.Statement,
-    touch: Database.Statement,
-  ): { outcome: UpsertOutcome; before: Memory | null } {
-    if (memory.user_id !== userId) throw new Error('memory user_id does not match the store call');
-    this.checkVector(vector);
-    const existing = this.row(userId, memory.id);
-    if (existing) {
-      const current = toMemory(existing);
-      // The same job writing again (a retry after a crash) is a replay, not a new mention.
-      if (isReplay(current, { memory, vector })) return { outcome: { status: 'created', memory: current }, before: current };
-      const provenance = withMention(current.provenance, memory.provenance[0]!);
-      touch.run(stamp, JSON.stringify(provenance), existing.rowid);
-      const touched: Memory = { ...current, mentions: current.mentions + 1, last_seen_at: stamp, provenance };
-      return { outcome: { status: 'touched', memory: touched }, before: current };
+  async appliedJob(userId: string, jobId: string): Promise<AppliedJob | null> {
+    return this.applied(userId, jobId);
+  }
+
+  private applied(userId: string, jobId: string): AppliedJob | null {
+    const row = this
+      .statement<[string, string], { record: string }>('SELECT record FROM applied_jobs WHERE user_id = ? AND job_id = ?')
+      .get(userId, jobId);
+    return row ? (JSON.parse(row.record) as AppliedJob) : null;
+  }
+
+  /** Refuses a lease older than the newest one that has written for the user; remembers this one. */
+  private fence(userId: string, token: number): void {
+    const seen = this.statement<[string], { token: number }>('SELECT token FROM user_leases WHERE user_id = ?').get(userId);
+    if (seen && seen.token > token) {
+      throw new StaleLeaseError(`lease ${token} for user ${userId} is older than ${seen.token}, which has written since`);
     }
-    const info = insert.run({
+    this
+      .statement('INSERT INTO user_leases (user_id, token) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET token = excluded.token')
+      .run(userId, token);
+  }
+
+  private memories(userId: string, ids: string[]): Map<string, Memory> {
+    const found = new Map<string, Memory>();
+    for (const id of ids) {
+      const row = this.row(userId, id);
+      if (row) found.set(id, toMemory(row));
+    }
+    return found;
+  }
+
+  /** Inserts or rewrites one memory row, and its vector when given. */
+  private save(memory: Memory, vector: number[] | undefined, isNew: boolean): void {
+    const values = {
       ...memory,
       categories: JSON.stringify(memory.categories),
+      attributes: JSON.stringify(memory.attributes),
       provenance: JSON.stringify(memory.provenance),
-      stamp,
-    });
-    insertVector.run(BigInt(info.lastInsertRowid), userId, new Float32Array(vector));
-    const created = this.row(userId, memory.id);
-    if (!created) throw new Error(`memory ${memory.id} vanished inside its own transaction`);
-    return { outcome: { status: 'created', memory: toMemory(created) }, before: null };
+    };
+    let rowid: number;
+    if (isNew) {
+      const info = this
+        .statement<[typeof values]>(
+          `INSERT INTO memories (id, user_id, memory, categories, type, event_time, agent_id, thread_id, source, created_at,
+             updated_at, mentions, last_seen_at, provenance, attributes, valid_until, superseded_by)
+           VALUES (@id, @user_id, @memory, @categories, @type, @event_time, @agent_id, @thread_id, @source, @created_at,
+             @updated_at, @mentions, @last_seen_at, @provenance, @attributes, @valid_until, @superseded_by)`,
+        )
+        .run(values);
+      rowid = Number(info.lastInsertRowid);
+    } else {
+      rowid = this.row(memory.user_id, memory.id)!.rowid;
+      this
+        .statement<[typeof values & { rowid: number }]>(
+          `UPDATE memories SET memory = @memory, categories = @categories, type = @type, event_time = @event_time,
+             updated_at = @updated_at, mentions = @mentions, last_seen_at = @last_seen_at, provenance = @provenance,
+             attributes = @attributes, valid_until = @valid_until, superseded_by = @superseded_by
+           WHERE rowid = @rowid`,
+        )
+        .run({ ...values, rowid });
+      if (vector) this.statement('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(rowid));
+    }
+    if (vector) {
+      this
+        .statement('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
+        .run(BigInt(rowid), memory.user_id, new Float32Array(vector));
+    }
   }
 
   async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
@@ -329,17 +380,19 @@ export class SqliteMemoryStore implements MemoryStore {
   async stats(userId: string): Promise<MemoryStats> {
     const totals = this
       .statement<[string], { n: number; first: string | null; last: string | null }>(
-        'SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM memories WHERE user_id = ?',
+        'SELECT count(*) AS n, min(created_at) AS first, max(created_at) AS last FROM memories WHERE user_id = ? AND valid_until IS NULL',
       )
       .get(userId)!;
     const byCategory = this
       .statement<[string], { category: string; n: number }>(
         `SELECT c.value AS category, count(*) AS n FROM memories m, json_each(m.categories) c
-          WHERE m.user_id = ? GROUP BY c.value ORDER BY n DESC, category`,
+          WHERE m.user_id = ? AND m.valid_until IS NULL GROUP BY c.value ORDER BY n DESC, category`,
       )
       .all(userId);
     const byType = this
-      .statement<[string], { type: string; n: number }>('SELECT type, count(*) AS n FROM memories WHERE user_id = ? GROUP BY type')
+      .statement<[string], { type: string; n: number }>(
+        'SELECT type, count(*) AS n FROM memories WHERE user_id = ? AND valid_until IS NULL GROUP BY type',
+      )
       .all(userId);
     return {
       total: totals.n,
@@ -393,6 +446,16 @@ function migrate(db: Database.Database, dimension: number): void {
       after TEXT
     );
     CREATE INDEX IF NOT EXISTS memory_history_user_memory ON memory_history (user_id, memory_id);
+    -- Jobs whose facts are written: the same job never writes twice.
+    CREATE TABLE IF NOT EXISTS applied_jobs (
+      user_id TEXT NOT NULL,
+      job_id TEXT NOT NULL,
+      at TEXT NOT NULL,
+      record TEXT NOT NULL,
+      PRIMARY KEY (user_id, job_id)
+    );
+    -- The newest lease token that has written each user's memories (fencing).
+    CREATE TABLE IF NOT EXISTS user_leases (user_id TEXT PRIMARY KEY, token INTEGER NOT NULL);
     -- Lexical index over memory texts, kept in step by triggers.
     CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
       memory, content='memories', content_rowid='rowid', tokenize='porter unicode61');
@@ -409,7 +472,13 @@ function migrate(db: Database.Database, dimension: number): void {
   `);
   // Added after the first release of the table.
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(memories)').all().map((c) => c.name);
-  if (!columns.includes('last_seen_at')) db.exec('ALTER TABLE memories ADD COLUMN last_seen_at TEXT');
+  const added: [string, string][] = [
+    ['last_seen_at', 'TEXT'],
+    ['attributes', "TEXT NOT NULL DEFAULT '[]'"],
+    ['valid_until', 'TEXT'],
+    ['superseded_by', 'TEXT'],
+  ];
+  for (const [column, type] of added) if (!columns.includes(column)) db.exec(`ALTER TABLE memories ADD COLUMN ${column} ${type}`);
   const stored = db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'dimension'").get();
   if (stored && Number(stored.value) !== dimension) {
     // Mixing vector sizes would make every search wrong; refuse loudly instead.

@@ -18,6 +18,9 @@ function completedBody(jobId: string, result: IngestJobResult) {
   return {
     success: true,
     memories_created: result.memories_created,
+    memories_merged: result.memories_merged,
+    memories_updated: result.memories_updated,
+    memories_superseded: result.memories_superseded,
     processing_time: formatSeconds(result.processing_ms),
     categories_detected: result.categories_detected,
     memories: result.memories,

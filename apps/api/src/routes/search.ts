@@ -26,7 +26,13 @@ export function searchRouter({ store, embedder, reranker, taxonomy, profileCache
     checkCategories(taxonomy, body.categories);
     const userId = actingUser(principalOf(res.locals), body.user_id);
     const [vector] = await embedder.embed([body.query], 'query');
-    const filter = { categories: body.categories, type: body.type, agent_id: body.agent_id, thread_id: body.thread_id };
+    const filter = {
+      categories: body.categories,
+      type: body.type,
+      agent_id: body.agent_id,
+      thread_id: body.thread_id,
+      include_superseded: body.include_superseded,
+    };
     const pool = body.rerank ? Math.min(100, body.limit * RERANK_POOL_FACTOR) : body.limit;
     const hits = await store.search(userId, { vector: vector!, text: body.query, limit: pool, filter });
     const ranked = body.rerank ? (await reranker.rerank(body.query, hits)).slice(0, body.limit) : hits;
@@ -46,6 +52,8 @@ export function searchRouter({ store, embedder, reranker, taxonomy, profileCache
         updated_at: hit.memory.updated_at,
         agent_id: hit.memory.agent_id,
         thread_id: hit.memory.thread_id,
+        valid_until: hit.memory.valid_until,
+        superseded_by: hit.memory.superseded_by,
       })),
     });
   });
