@@ -13,8 +13,9 @@ const BIOGRAPHICAL = /\b(born|grew up|raised|studied|graduated|majored|have been
 const FUTURE =
   /\b(will|going to|gonna|plan(ning)? to|planned|about to|intend(ing)? to|hoping to|hope to|next|tomorrow|upcoming|soon|this (weekend|summer|winter|spring|fall|autumn)|(am|are) (thinking|considering)|wants? to (visit|go|travel|see|move))\b/i;
 const RECENT = /\b(just|recently|today|this morning|tonight|yesterday|last (week|month|night|year|weekend|summer|winter|spring|fall|autumn))\b/i;
+// "have got" is possession and "am married" a state, not events.
 const PAST_EVENT =
-  /\b(got|started|began|finished|completed|moved|bought|sold|visited|went|traveled|travelled|flew|lost|won|married|adopted|quit|joined|signed|ran|broke|hurt|injured|sprained|diagnosed|passed|failed|left|returned|came back|launched|published|met|celebrated|received|booked|applied|hired|fired|promoted|switched|changed|retired|had (a|an|my|our|surgery|twins)|gave birth|proposed|divorced|enrolled|accepted|closed|opened|sold)\b/i;
+  /\b((?<!\bha(?:ve|s) )got|started|began|finished|completed|moved|bought|sold|visited|went|traveled|travelled|flew|lost|won|(?<!\b(?:am|is|are|was|were) )married|adopted|quit|joined|signed|ran|broke|hurt|injured|sprained|diagnosed|passed|failed|left|returned|came back|launched|published|met|celebrated|received|booked|applied|hired|fired|promoted|switched|changed|retired|had (a|an|my|our|surgery|twins)|gave birth|proposed|(?<!\b(?:am|is|are|was|were) )divorced|enrolled|accepted|closed|opened|sold)\b/i;
 
 export class OfflineClassifier implements FactClassifier {
   async classify(facts: ExtractedFact[], referenceTime: string): Promise<ClassifiedFact[]> {

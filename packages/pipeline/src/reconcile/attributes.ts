@@ -140,16 +140,35 @@ function stance(text: string): FactAttribute[] {
   return [];
 }
 
-/** The single-valued attributes a fact states, at most one value per attribute. */
+/**
+ * The clauses of a fact that each start with the user: a lead-in ("Big
+ * news: User moved ...") is dropped, and "User left X and joined Y" gives
+ * "User left X" and "User joined Y".
+ */
+function clauses(text: string): string[] {
+  const start = text.search(/\bUser\b/);
+  if (start < 0) return /^Call them\b/.test(text) ? [text] : [];
+  const sentence = text.slice(start);
+  const [first, ...rest] = sentence.split(/,?\s+and\s+(?=[a-z]+s?\b)/);
+  // "User and their wife ..." has one subject, not two clauses.
+  if (first === 'User') return [sentence];
+  return [first!, ...rest.map((clause) => `User ${clause}`)];
+}
+
+/** The single-valued attributes a fact states, one value per attribute (a positive one over a negation). */
 export function factAttributes(text: string): FactAttribute[] {
   const found = new Map<string, FactAttribute>();
-  const sentence = text.trim();
-  for (const rule of RULES) {
-    const m = rule.pattern.exec(sentence);
-    if (!m) continue;
-    for (const a of rule.read(m)) if (!found.has(a.name)) found.set(a.name, a);
+  const keep = (a: FactAttribute) => {
+    const seen = found.get(a.name);
+    if (!seen || (seen.negated && !a.negated)) found.set(a.name, a);
+  };
+  for (const clause of clauses(text.trim())) {
+    for (const rule of RULES) {
+      const m = rule.pattern.exec(clause);
+      if (m) rule.read(m).forEach(keep);
+    }
+    stance(clause).forEach(keep);
   }
-  for (const a of stance(sentence)) if (!found.has(a.name)) found.set(a.name, a);
   return [...found.values()];
 }
 

@@ -60,9 +60,8 @@ function relation(fact: Reading & FactToReconcile, candidate: Reading & Reconcil
     return null;
   }
 
-  if (isSubset(fact.stems, candidate.stems) && (fact.stems.size >= 2 || fact.stems.size === candidate.stems.size)) {
-    return 'duplicate';
-  }
+  // Says no more than the candidate: "User is vegetarian" after "User is a strict vegetarian".
+  if (fact.stems.size > 0 && isSubset(fact.stems, candidate.stems)) return 'duplicate';
   if (candidate.stems.size > 0 && isSubset(candidate.stems, fact.stems)) {
     const added = fact.stems.size - candidate.stems.size;
     if (added <= Math.max(MAX_REFINEMENT_WORDS, candidate.stems.size)) return 'refine';
