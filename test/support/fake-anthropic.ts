@@ -32,6 +32,9 @@ export class FakeAnthropic extends LoopbackServer {
   /** Bio requests (the write_bio tool) are kept apart, so profile rebuilds never take extraction answers. */
   readonly bioRequests: RecordedMessageRequest[] = [];
   readonly bioScript: ScriptedReply[] = [];
+  /** Reconciliation requests (the reconcile_memories tool), also kept apart; unscripted, every fact is new. */
+  readonly reconcileRequests: RecordedMessageRequest[] = [];
+  readonly reconcileScript: ScriptedReply[] = [];
 
   private message(n: number, model: string, toolName: string, input: unknown, stopReason = 'tool_use') {
     return {
@@ -91,6 +94,13 @@ export class FakeAnthropic extends LoopbackServer {
       const reply = this.bioScript.shift() ?? { toolInput: { bio: 'A person the assistant knows a little about.' } };
       if ('status' in reply) return { status: reply.status, body: { type: 'error', error: { type: reply.errorType, message: reply.message } } };
       return { status: 200, body: this.message(1000 + this.bioRequests.length, body.model, 'write_bio', reply.toolInput) };
+    }
+    if (body.tool_choice?.name === 'reconcile_memories') {
+      this.reconcileRequests.push({ headers: req.headers, body });
+      const facts: string[] = body.messages[0].content.match(/^F\d+(?=:)/gm) ?? [];
+      const reply = this.reconcileScript.shift() ?? { toolInput: { decisions: facts.map((fact) => ({ fact, action: 'new', target: null, supersedes: [] })) } };
+      if ('status' in reply) return { status: reply.status, body: { type: 'error', error: { type: reply.errorType, message: reply.message } } };
+      return { status: 200, body: this.message(2000 + this.reconcileRequests.length, body.model, 'reconcile_memories', reply.toolInput) };
     }
     this.requests.push({ headers: req.headers, body });
     const n = this.requests.length;

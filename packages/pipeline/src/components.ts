@@ -3,6 +3,7 @@ import { ClaudeBatches } from './claude/claude-batches';
 import { ClaudeBioWriter } from './claude/claude-bio-writer';
 import type { BioWriter } from './profile/build-profile';
 import { ClaudeExtractor } from './claude/claude-extractor';
+import { ClaudeReconciler } from './claude/claude-reconciler';
 import { ProposedCategorizer } from './claude/proposed-categorizer';
 import { ProposedClassifier } from './claude/proposed-classifier';
 import { HostedEmbedder } from './embedders/hosted-embedder';
@@ -86,7 +87,11 @@ export function createExtraction(
         // Claude decides type and categories in the same call; the offline rules cover any gap.
         classifier: new ProposedClassifier(offline.classifier),
         categorizer: new ProposedCategorizer(offline.categorizer, new Set(taxonomy.map((c) => c.name))),
-        reconciler: offline.reconciler,
+        // Batch mode makes no synchronous model call: its jobs reconcile by the offline rules.
+        reconciler:
+          config.MNEMO_LLM_MODE === 'batch'
+            ? offline.reconciler
+            : new ClaudeReconciler({ ...connection, model: config.MNEMO_CLAUDE_MODEL, throttle: hooks.throttle }),
       };
     }
   }

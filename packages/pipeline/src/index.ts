@@ -15,3 +15,4 @@ export { ClaudeBatches, type BatchEntry, type BatchResults } from './claude/clau
 export { OfflineReconciler, relate } from './reconcile/offline-reconciler';
 export { InProcessUserLock } from './reconcile/in-process-lock';
 export { factAttributes, type FactAttribute } from './reconcile/attributes';
+export { ClaudeReconciler, RECONCILE_TOOL, type ClaudeReconcilerOptions } from './claude/claude-reconciler';
