@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import stem from 'wink-porter2-stemmer';
 import type { Category, MemoryType } from '@mnemo/core';
 import { conversationInput } from '../conversation-input';
 import { OfflineCategorizer } from '../offline/offline-categorizer';
@@ -8,6 +7,8 @@ import { OfflineClassifier } from '../offline/offline-classifier';
 import { OfflineExtractor } from '../offline/offline-extractor';
 import { analyze } from '../stages/analyze';
 import type { CategorizedFact } from '../types';
+import { match, pct } from './fact-match';
+import { evaluateReconciliation } from './reconcile-eval';
 
 /**
  * Scores the offline extractor against labelled conversations: precision and
@@ -29,47 +30,6 @@ interface Fixture {
   expected: Expected[];
 }
 
-/** Two phrasings of one fact share most content words; this threshold was chosen by reading pairs, not tuned. */
-const MATCH_THRESHOLD = 0.5;
-const STOP = new Set(
-  'a an the and or but of at by for with to in on is are was were be been has have had do does did user their they them it its as about that this'.split(' '),
-);
-
-function contentWords(text: string): Set<string> {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}$]+/gu) ?? [];
-  return new Set(words.filter((w) => !STOP.has(w)).map((w) => stem(w)));
-}
-
-function similarity(a: string, b: string): number {
-  const x = contentWords(a);
-  const y = contentWords(b);
-  const shared = [...x].filter((w) => y.has(w)).length;
-  // Overlap relative to the shorter side: a shorter but correct phrasing still matches.
-  return shared / Math.max(1, Math.min(x.size, y.size));
-}
-
-/** One-to-one greedy matching of predicted to expected facts, best pairs first. */
-function match(predicted: CategorizedFact[], expected: Expected[]) {
-  const pairs: { p: number; e: number; score: number }[] = [];
-  predicted.forEach((p, pi) => expected.forEach((e, ei) => pairs.push({ p: pi, e: ei, score: similarity(p.text, e.memory) })));
-  pairs.sort((a, b) => b.score - a.score);
-  const usedP = new Set<number>();
-  const usedE = new Set<number>();
-  const matched: { predicted: CategorizedFact; expected: Expected }[] = [];
-  for (const { p, e, score } of pairs) {
-    if (score < MATCH_THRESHOLD || usedP.has(p) || usedE.has(e)) continue;
-    usedP.add(p);
-    usedE.add(e);
-    matched.push({ predicted: predicted[p]!, expected: expected[e]! });
-  }
-  return {
-    matched,
-    spurious: predicted.filter((_, i) => !usedP.has(i)),
-    missed: expected.filter((_, i) => !usedE.has(i)),
-  };
-}
-
-const pct = (n: number, d: number) => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)}%`);
 
 async function evaluate(file: string, verbose: boolean): Promise<[string, string][]> {
   const fixtures = JSON.parse(fs.readFileSync(file, 'utf8')) as Fixture[];
@@ -89,7 +49,7 @@ async function evaluate(file: string, verbose: boolean): Promise<[string, string
   for (const fixture of fixtures) {
     const analysis = analyze(conversationInput(fixture.messages, fixture.reference_time), 4_000);
     const facts = await categorizer.categorize(await classifier.classify((await extractor.extract(analysis)).facts, analysis.referenceTime));
-    const { matched, spurious, missed } = match(facts, fixture.expected);
+    const { matched, spurious, missed } = match(facts, fixture.expected, (f) => f.text, (e) => e.memory);
     predictedTotal += facts.length;
     expectedTotal += fixture.expected.length;
     matchedTotal += matched.length;
@@ -143,6 +103,16 @@ async function main(): Promise<void> {
   console.log('\nOffline extractor (packages/pipeline/eval)\n');
   console.log(`${''.padEnd(38)}${'development'.padEnd(14)}held-out`);
   results[0]!.forEach(([name, value], i) => console.log(`${name.padEnd(38)}${value.padEnd(14)}${results[1]![i]![1]}`));
+
+  // Held-out sequences were written after the rules and are never tuned on.
+  const reconciled: [string, string][][] = [];
+  for (const name of ['reconciliation.json', 'reconciliation-holdout.json']) {
+    if (verbose) console.log(`\n${name}`);
+    reconciled.push(await evaluateReconciliation(path.resolve(__dirname, '../../eval', name), verbose));
+  }
+  console.log('\nReconciliation, offline pipeline end to end\n');
+  console.log(`${''.padEnd(38)}${'development'.padEnd(14)}held-out`);
+  reconciled[0]!.forEach(([name, value], i) => console.log(`${name.padEnd(38)}${value.padEnd(14)}${reconciled[1]![i]![1]}`));
 }
 
 main().catch((err: unknown) => {
