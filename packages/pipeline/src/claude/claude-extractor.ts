@@ -38,6 +38,30 @@ export function addUsage(usage: LlmUsage, response: Message): void {
 }
 
 /**
+ * One Messages API call, counted into `usage` (tokens and time) and with
+ * provider errors mapped for the queue. Every caller goes through the
+ * fleet-wide request budget (`throttle`) first.
+ */
+export async function createMessage(
+  client: Anthropic,
+  params: Anthropic.Messages.MessageCreateParamsNonStreaming,
+  usage: LlmUsage,
+  throttle?: () => Promise<void>,
+): Promise<Message> {
+  await throttle?.();
+  const started = performance.now();
+  try {
+    const response = await client.messages.create(params);
+    addUsage(usage, response);
+    return response;
+  } catch (err) {
+    throw classifyProviderError(err);
+  } finally {
+    usage.llm_ms += Math.round(performance.now() - started);
+  }
+}
+
+/**
  * Extraction, classification and categorisation in one forced tool call per
  * conversation chunk. The answer is validated with zod; an invalid or
  * truncated answer gets one repair round-trip, then the job fails with
@@ -134,18 +158,8 @@ export class ClaudeExtractor implements FactExtractor {
     throw new MnemoError('PROCESSING_ERROR', `Claude's answer was invalid after one repair: ${rechecked.problems.join('; ')}`, { llm: usage });
   }
 
-  private async call(messages: MessageParam[], usage: LlmUsage): Promise<Message> {
-    await this.options.throttle?.();
-    const started = performance.now();
-    try {
-      const response = await this.client.messages.create(this.requestWith(messages));
-      addUsage(usage, response);
-      return response;
-    } catch (err) {
-      throw classifyProviderError(err);
-    } finally {
-      usage.llm_ms += Math.round(performance.now() - started);
-    }
+  private call(messages: MessageParam[], usage: LlmUsage): Promise<Message> {
+    return createMessage(this.client, this.requestWith(messages), usage, this.options.throttle);
   }
 
   /** Validates the tool input with zod, then what zod cannot know: the message ids. */

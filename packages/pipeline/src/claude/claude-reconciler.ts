@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { LlmUsage } from '@mnemo/core';
 import { relate } from '../reconcile/offline-reconciler';
 import type { FactToReconcile, ReconcileDecision, Reconciler, ReconcileResult } from '../types';
-import { addUsage, classifyProviderError, emptyUsage } from './claude-extractor';
+import { createMessage, emptyUsage } from './claude-extractor';
 
 export const RECONCILE_TOOL = 'reconcile_memories';
 
@@ -108,29 +108,16 @@ export class ClaudeReconciler implements Reconciler {
     return { decisions, llm: usage };
   }
 
-  private async call(
-    messages: Anthropic.Messages.MessageParam[],
-    tool: Anthropic.Messages.Tool,
-    usage: LlmUsage,
-  ): Promise<Anthropic.Messages.Message> {
-    await this.options.throttle?.();
-    const started = performance.now();
-    try {
-      const response = await this.client.messages.create({
-        model: this.options.model,
-        max_tokens: 2_048,
-        system: [{ type: 'text', text: SYSTEM, cache_control: { type: 'ephemeral' } }],
-        tools: [tool],
-        tool_choice: { type: 'tool', name: RECONCILE_TOOL },
-        messages,
-      });
-      addUsage(usage, response);
-      return response;
-    } catch (err) {
-      throw classifyProviderError(err);
-    } finally {
-      usage.llm_ms += Math.round(performance.now() - started);
-    }
+  private call(messages: Anthropic.Messages.MessageParam[], tool: Anthropic.Messages.Tool, usage: LlmUsage): Promise<Anthropic.Messages.Message> {
+    const params = {
+      model: this.options.model,
+      max_tokens: 2_048,
+      system: [{ type: 'text' as const, text: SYSTEM, cache_control: { type: 'ephemeral' as const } }],
+      tools: [tool],
+      tool_choice: { type: 'tool' as const, name: RECONCILE_TOOL },
+      messages,
+    };
+    return createMessage(this.client, params, usage, this.options.throttle);
   }
 }
 
