@@ -9,14 +9,15 @@ import type { Redis } from 'ioredis';
  *
  * Written here rather than taken from a Redlock library: those give the
  * lease and renewal but no fencing token, and on a single Redis the lease
- * is one SET NX PX. The token is max(last + 1, Redis time in ms), so it
- * keeps growing even if Redis restarts without its data.
+ * is one SET NX PX. The token is max(last + 1, Redis time in µs), so it
+ * keeps growing even if Redis loses it (microseconds: two leases taken in
+ * the same millisecond after such a loss still get different tokens).
  */
 
 const ACQUIRE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
   local token = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, now)
   redis.call('SET', KEYS[2], string.format('%d', token), 'PX', ARGV[3])
   return token
