@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, type Config, type IngestJobData, type IngestJobResult } from '@mnemo/core';
 import { createEmbedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
-import { createRedis, IngestQueue, LlmUsageTotals, ProfileCache, ProfileQueue, waitForRedis } from '@mnemo/queue';
+import { createRedis, IngestQueue, JobControl, LlmUsageTotals, ProfileCache, ProfileQueue, waitForRedis } from '@mnemo/queue';
 import { SqliteMemoryStore } from '@mnemo/store';
 import { createApp } from '../../apps/api/src/app';
 import { startWorkers } from '../../apps/worker/src/start-workers';
@@ -20,6 +20,7 @@ export interface Stack {
   profiles: ProfileQueue;
   profileCache: ProfileCache<UserProfile>;
   usageTotals: LlmUsageTotals;
+  jobs: JobControl;
   /** Starts an in-process worker, as the worker process does; stages default to the real pipeline. */
   startWorker(stages?: (deps: PipelineDeps) => Stage[]): Promise<Worker<IngestJobData, IngestJobResult>>;
   close(): Promise<void>;
@@ -28,6 +29,7 @@ export interface Stack {
 export const USER_KEY = 'test-user-key';
 export const OTHER_KEY = 'test-other-key';
 export const SERVICE_KEY = 'test-service-key';
+export const ADMIN_KEY = 'test-admin-key';
 
 /** The API and (optionally) a worker in this process, on real Redis and a temp SQLite store. */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
@@ -36,7 +38,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     REDIS_URL: TEST_REDIS_URL,
     MNEMO_DATA_DIR: dataDir,
     MNEMO_QUEUE_PREFIX: uniquePrefix('api'),
-    MNEMO_API_KEYS: `${USER_KEY}:alice,${OTHER_KEY}:bob,${SERVICE_KEY}:svc:service`,
+    MNEMO_API_KEYS: `${USER_KEY}:alice,${OTHER_KEY}:bob,${SERVICE_KEY}:svc:service,${ADMIN_KEY}:ops:admin`,
     MNEMO_JOB_BACKOFF_MS: '50',
     MNEMO_WORKER_CONCURRENCY: '2',
     LOG_LEVEL: 'error',
@@ -56,7 +58,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const profiles = new ProfileQueue(config, redis);
   const profileCache = new ProfileCache<UserProfile>(redis, config.MNEMO_QUEUE_PREFIX);
   const usageTotals = new LlmUsageTotals(redis, config.MNEMO_QUEUE_PREFIX);
-  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache });
+  const jobs = new JobControl(redis, config.MNEMO_QUEUE_PREFIX);
+  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache, jobs });
   const connections: Redis[] = [];
   const closers: (() => Promise<void>)[] = [];
 
@@ -69,6 +72,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     profiles,
     profileCache,
     usageTotals,
+    jobs,
     async startWorker(stages) {
       const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
       connections.push(connection);
@@ -81,6 +85,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       connections.forEach((c) => c.disconnect());
       await ingest.close();
       await profiles.close();
+      await jobs.close();
       await deletePrefix(config.MNEMO_QUEUE_PREFIX);
       redis.disconnect();
       blocking.disconnect();

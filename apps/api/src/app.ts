@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
 import { LocalReranker, type Embedder, type UserProfile } from '@mnemo/pipeline';
-import type { IngestQueue, ProfileCache, ProfileQueue } from '@mnemo/queue';
+import { LlmUsageTotals, PipelineStats, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
+import { adminRouter } from './admin/admin-router';
+import { createMetrics } from './metrics';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestLog } from './middleware/request-log';
@@ -26,14 +28,25 @@ export interface AppDeps {
   embedder: Embedder;
   profiles: ProfileQueue;
   profileCache: ProfileCache<UserProfile>;
+  /** Operators' view of the queues: the dashboard, /metrics and job control. */
+  jobs: JobControl;
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  const stats = new PipelineStats(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
+  const usage = new LlmUsageTotals(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
+  const metrics = createMetrics({ jobs: deps.jobs, stats, usage });
+  app.use(metrics.middleware);
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps));
+  // Unauthenticated like /healthz: scrapers sit inside the deployment's network; it holds no user data.
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(adminRouter({ config: deps.config, redis: deps.redis, keys: deps.keys, jobs: deps.jobs, stats, usage }));
 
   const jsonBody = express.json({ limit: deps.config.MNEMO_MAX_BODY_BYTES, strict: true });
   app.use('/v1', authenticate(deps.keys));

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
 import { createEmbedder, type UserProfile } from '@mnemo/pipeline';
-import { createRedis, IngestQueue, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
+import { createRedis, IngestQueue, JobControl, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createApp } from './app';
 
@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   const profileCache = new ProfileCache<UserProfile>(redis, config.MNEMO_QUEUE_PREFIX);
   const keys = new ApiKeyRepository(redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_API_KEYS);
 
-  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache });
+  const jobs = new JobControl(redis, config.MNEMO_QUEUE_PREFIX);
+  resources.push({ name: 'job control', close: () => jobs.close() });
+
+  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache, jobs });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
   });

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { jobsCommand } from './commands/jobs';
 import { keysCommand } from './commands/keys';
 import { usageCommand } from './commands/usage';
 
 const program = new Command('mnemo').description('mnemo memory service: administration').version('0.1.0');
 program.addCommand(keysCommand());
 program.addCommand(usageCommand());
+program.addCommand(jobsCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

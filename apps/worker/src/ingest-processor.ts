@@ -8,7 +8,7 @@ import {
   type Logger,
 } from '@mnemo/core';
 import { ExtractionDeferred, runStages, StageAborted, StageFailed, type Analysis, type Checkpoint, type Stage } from '@mnemo/pipeline';
-import { encodeFailure, INGEST_QUEUE } from '@mnemo/queue';
+import { encodeFailure, INGEST_QUEUE, type PipelineStats } from '@mnemo/queue';
 
 export interface ProcessorDeps {
   stages: Stage[];
@@ -22,6 +22,8 @@ export interface ProcessorDeps {
   rateLimit?: (ms: number) => Promise<void>;
   /** Adds a finished job's model usage to the fleet totals; its failure is logged, not fatal. */
   recordUsage?: (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => Promise<void>;
+  /** Fleet-wide pipeline statistics for the dashboard and /metrics; failures to record are logged, not fatal. */
+  stats?: Pick<PipelineStats, 'completed' | 'failed' | 'rateLimited'>;
   /** Batch mode: parks a conversation's extraction for the next message batch. */
   batching?: { defer(jobId: string, analysis: Analysis): Promise<void>; maxWaitMs: number };
 }
@@ -94,6 +96,9 @@ export function createIngestProcessor(deps: ProcessorDeps) {
           log.warn('could not request a profile rebuild', { error: err instanceof Error ? err.message : String(err) }),
         );
       }
+      await deps.stats
+        ?.completed(run.stage_ms, created)
+        .catch((err: unknown) => log.warn('could not record pipeline stats', { error: err instanceof Error ? err.message : String(err) }));
       log.info('stored', {
         created: result.memories_created,
         merged: result.memories_merged,
@@ -130,6 +135,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         // The provider asked us to wait: pause this worker and put the job back, attempt not spent.
         const ms = (cause.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 30_000;
         log.warn('provider rate limit: pausing worker', { stage, retry_after_ms: ms });
+        await deps.stats?.rateLimited().catch(() => undefined);
         await deps.rateLimit(ms);
         throw new RateLimitError();
       }
@@ -138,6 +144,9 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       const final = isMnemoError(cause);
       log.error('stage failed', { stage, reason, will_retry: !final && job.attemptsMade + 1 < (job.opts.attempts ?? 1) });
       const code = isMnemoError(cause) ? cause.code : 'PROCESSING_ERROR';
+      await deps.stats
+        ?.failed({ code, reason, job_id: job.id ?? 'unknown', final: final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })
+        .catch((statsErr: unknown) => log.warn('could not record pipeline stats', { error: statsErr instanceof Error ? statsErr.message : String(statsErr) }));
       throw final ? new UnrecoverableError(encodeFailure(code, reason)) : new Error(encodeFailure(code, reason));
     }
   };

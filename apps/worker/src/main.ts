@@ -2,6 +2,7 @@ import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/cor
 import { createEmbedder } from '@mnemo/pipeline';
 import { createRedis, INGEST_QUEUE, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
+import { startHealthServer } from './health-server';
 import { startWorkers } from './start-workers';
 
 /** Worker process: consumes the ingest, profile and batch queues. */
@@ -22,12 +23,17 @@ async function main(): Promise<void> {
 
   const workers = await startWorkers({ config, logger, connection, store, embedder });
   resources.push({ name: 'workers', close: () => workers.close() });
+  if (config.MNEMO_WORKER_PORT > 0) {
+    const server = await startHealthServer(config.MNEMO_WORKER_PORT, { redis: connection, store, ingest: workers.ingest });
+    resources.push({ name: 'health server', close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  }
   logger.info('worker ready', {
     queue: `${config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}`,
     concurrency: config.MNEMO_WORKER_CONCURRENCY,
     store: store.kind,
     embedder: embedder.name,
     extractor: config.MNEMO_EXTRACTOR,
+    health_port: config.MNEMO_WORKER_PORT || null,
   });
 }
 

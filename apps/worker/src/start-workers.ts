@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, IngestJobData, IngestJobResult, Logger } from '@mnemo/core';
 import { createBioWriter, createExtraction, ingestStages, type Embedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
-import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, RedisUserLease, type ProfileJobData } from '@mnemo/queue';
+import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, PipelineStats, RedisUserLease, type ProfileJobData } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
 import { startLlmBatching } from './llm-batching';
@@ -52,11 +52,15 @@ export async function startWorkers({ config, logger, connection, store, embedder
     afterStore: (userId) => profiles.requestRebuild(userId),
     rateLimit: (ms) => ingest.rateLimit(ms),
     recordUsage,
+    stats: new PipelineStats(connection, prefix),
   });
   const ingest: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
     connection,
     prefix,
     concurrency: config.MNEMO_WORKER_CONCURRENCY,
+    // A killed worker stops renewing its jobs' locks: after this long they are stalled and retried elsewhere.
+    lockDuration: config.MNEMO_JOB_LOCK_MS,
+    stalledInterval: config.MNEMO_JOB_LOCK_MS,
   });
   ingest.on('error', (err) => logger.error('worker error', { error: err.message }));
   ingest.on('failed', (job, err) =>

@@ -55,6 +55,13 @@ const customCategories = z
     return entries;
   });
 
+/** "true" or "false" (also 1/0, yes/no) as a boolean. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
 /** The embedder in force: the one named, else the first provider with credentials, else local. */
 function chosenEmbedder(cfg: { MNEMO_EMBEDDER?: 'local' | 'voyage' | 'openai'; VOYAGE_API_KEY?: string; MNEMO_EMBEDDINGS_URL?: string }) {
   return cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local');
@@ -102,6 +109,17 @@ export const configSchema = z.object({
   MNEMO_USER_LEASE_MS: intFrom(30_000, 1_000),
   /** How long a job waits for another job of the same user to finish writing before it retries later. */
   MNEMO_USER_LEASE_WAIT_MS: intFrom(120_000, 100),
+
+  /** Operators: the dashboard and Bull Board only show, nothing can be retried or removed. */
+  MNEMO_ADMIN_READ_ONLY: flag(false),
+  /** Operators see message and memory texts in job data; off by default (conversations are personal data). */
+  MNEMO_ADMIN_SHOW_CONTENT: flag(false),
+  /** How long an admin login lasts. */
+  MNEMO_ADMIN_SESSION_HOURS: intFrom(12, 1),
+  /** Worker processes serve /healthz, /readyz and /metrics on this port; unset: no server. */
+  MNEMO_WORKER_PORT: intFrom(0).pipe(z.number().max(65535)),
+  /** A job whose worker stops renewing its lock this long is stalled and handed to another worker. */
+  MNEMO_JOB_LOCK_MS: intFrom(30_000, 1_000),
 
   /** After memories change, the user's profile is rebuilt once this long after the last change. */
   MNEMO_PROFILE_DEBOUNCE_MS: intFrom(2_000),

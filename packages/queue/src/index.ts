@@ -8,3 +8,5 @@ export * from './profile-queue';
 export * from './llm-batch-queue';
 export * from './llm-usage-totals';
 export * from './user-lease';
+export * from './pipeline-stats';
+export * from './job-control';

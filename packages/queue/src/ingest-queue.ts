@@ -11,6 +11,7 @@ import {
   type StageName,
 } from '@mnemo/core';
 import { decodeFailure } from './job-error';
+import { PipelineStats } from './pipeline-stats';
 import { assertRedisReady } from './redis-errors';
 import { INGEST_QUEUE, ingestJobOptions } from './queues';
 
@@ -48,12 +49,14 @@ export class IngestQueue {
    * could miss the job's event.
    */
   private events: QueueEvents | null = null;
+  private readonly stats: PipelineStats;
 
   constructor(
     private readonly config: Config,
     private readonly command: Redis,
     private readonly blocking: Redis,
   ) {
+    this.stats = new PipelineStats(command, config.MNEMO_QUEUE_PREFIX);
     this.queue = new Queue(INGEST_QUEUE.name, {
       connection: command,
       prefix: config.MNEMO_QUEUE_PREFIX,
@@ -85,7 +88,12 @@ export class IngestQueue {
     const data = INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: new Date().toISOString() });
     const jobId = ingestJobId(userId, conversation, idempotencyKey);
     assertRedisReady(this.command);
-    return this.queue.add(INGEST_QUEUE.jobName, data, { jobId });
+    const job = await this.queue.add(INGEST_QUEUE.jobName, data, { jobId });
+    // A job id seen before returns the existing job, with its own received_at: not a new job.
+    if (job.data.received_at === data.received_at) {
+      await this.stats.enqueued().catch(() => undefined);
+    }
+    return job;
   }
 
   /** The job if it exists and belongs to the user; another user's job is indistinguishable from none. */
