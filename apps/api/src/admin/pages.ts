@@ -14,14 +14,18 @@ const STYLE = `
   header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
   header a, header button { color: #fff; background: none; border: 1px solid #ffffff55; border-radius: 4px; padding: .3rem .7rem; font: inherit; cursor: pointer; text-decoration: none; }
   main { padding: 1.2rem 1.5rem; display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
-  section { background: #fff; border-radius: 6px; padding: 1rem; box-shadow: 0 1px 2px #0001; }
+  section { background: #fff; border-radius: 6px; padding: 1rem; box-shadow: 0 1px 2px #0001; min-width: 0; overflow-x: auto; }
   section h2 { font-size: .95rem; margin: 0 0 .6rem; }
+  section.wide { grid-column: span 2; }
+  td a { color: #2f5bea; font-family: ui-monospace, monospace; font-size: .8rem; }
   .tiles { grid-column: 1 / -1; display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
   .tile { background: #fff; border-radius: 6px; padding: .8rem 1rem; box-shadow: 0 1px 2px #0001; }
   .tile b { display: block; font-size: 1.6rem; }
   .tile span { font-size: .8rem; color: #5b6478; }
   table { border-collapse: collapse; width: 100%; font-size: .85rem; }
   th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid #e6e9f0; vertical-align: top; }
+  th, td.num, td:first-child { white-space: nowrap; }
+  td { overflow-wrap: anywhere; }
   td.num, th.num { text-align: right; }
   .muted { color: #5b6478; font-size: .8rem; }
   canvas { max-height: 260px; }
@@ -74,11 +78,11 @@ export function overviewPage({ refreshMs, readOnly }: { refreshMs: number; readO
   <section><h2>Stage latency (ms), last 1,000 jobs</h2><canvas id="c-stages" aria-label="stage latency"></canvas></section>
   <section><h2>Memories created, by category</h2><canvas id="c-categories" aria-label="memories by category"></canvas></section>
   <section><h2>LLM tokens per hour, last 24 hours</h2><canvas id="c-tokens" aria-label="LLM tokens per hour"></canvas><p class="muted" id="llm-note"></p></section>
-  <section><h2>Failures by error code</h2>
+  <section class="wide"><h2>Failures by error code</h2>
     <table id="failures"><thead><tr><th>code</th><th class="num">jobs</th><th class="num">attempts</th><th>latest reason</th><th>job</th></tr></thead><tbody></tbody></table>
   </section>
-  <section><h2>Queues</h2>
-    <table id="queues"><thead><tr><th>queue</th><th class="num">waiting</th><th class="num">active</th><th class="num">delayed</th><th class="num">completed</th><th class="num">failed</th><th class="num">oldest waiting</th></tr></thead><tbody></tbody></table>
+  <section class="wide"><h2>Queues</h2>
+    <table id="queues"><thead><tr><th>queue</th><th class="num">waiting</th><th class="num">active</th><th class="num">delayed</th><th class="num">completed</th><th class="num">failed</th><th class="num">oldest</th></tr></thead><tbody></tbody></table>
   </section>
 </main>
 <script>
@@ -144,7 +148,16 @@ export function overviewPage({ refreshMs, readOnly }: { refreshMs: number; readO
       : 'No model calls: the offline extractor is in use.';
 
     const failures = $('failures').tBodies[0];
-    failures.replaceChildren(...(o.failures.length ? o.failures.map((f) => row([[f.code], [f.jobs, true], [f.attempts, true], [f.last_reason], [f.last_job_id]])) : [row([['none']])]));
+    failures.replaceChildren(...(o.failures.length ? o.failures.map((f) => {
+      const tr = row([[f.code], [f.jobs, true], [f.attempts, true], [f.last_reason]]);
+      const td = document.createElement('td');
+      const link = document.createElement('a');
+      link.href = '/admin/queues/queue/ingest/' + encodeURIComponent(f.last_job_id);
+      link.textContent = f.last_job_id;
+      td.appendChild(link);
+      tr.appendChild(td);
+      return tr;
+    }) : [row([['none']])]));
     $('queues').tBodies[0].replaceChildren(...o.queues.map((q) => row([
       [q.queue], [q.counts.waiting + q.counts.prioritized, true], [q.counts.active, true], [q.counts.delayed, true],
       [q.counts.completed, true], [q.counts.failed, true], [age(q.oldest_waiting_seconds), true],
