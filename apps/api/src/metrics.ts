@@ -69,6 +69,9 @@ export function createMetrics({ jobs, stats, usage }: MetricsSources) {
 
   const fleet = [
     fleetMetric('mnemo_jobs_completed_total', 'Ingest jobs completed.', 'counter', async () => [{ value: (await stats.totals()).completed }]),
+    fleetMetric('mnemo_jobs_stalled_total', 'Ingest jobs found stalled (their worker died or froze) and put back in the queue.', 'counter', async () => [
+      { value: (await stats.totals()).stalled },
+    ]),
     fleetMetric('mnemo_jobs_failed_total', 'Ingest jobs failed for good (no attempt left), by error code.', 'counter', async () =>
       (await stats.failures()).map((f) => ({ labels: { code: f.code }, value: f.jobs })),
     ),

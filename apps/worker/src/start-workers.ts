@@ -40,6 +40,7 @@ export async function startWorkers({ config, logger, connection, store, embedder
       ? await startLlmBatching(config, connection, extraction.batches, logger, recordUsage)
       : undefined;
 
+  const stats = new PipelineStats(connection, prefix);
   const lock = new RedisUserLease(connection, prefix, { leaseMs: config.MNEMO_USER_LEASE_MS, waitMs: config.MNEMO_USER_LEASE_WAIT_MS });
   const pipeline: PipelineDeps = { ...extraction, embedder, store, lock, chunkTokens: config.MNEMO_CHUNK_TOKENS };
   const handBack = new AbortController();
@@ -52,7 +53,7 @@ export async function startWorkers({ config, logger, connection, store, embedder
     afterStore: (userId) => profiles.requestRebuild(userId),
     rateLimit: (ms) => ingest.rateLimit(ms),
     recordUsage,
-    stats: new PipelineStats(connection, prefix),
+    stats,
   });
   const ingest: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
     connection,
@@ -63,6 +64,11 @@ export async function startWorkers({ config, logger, connection, store, embedder
     stalledInterval: config.MNEMO_JOB_LOCK_MS,
   });
   ingest.on('error', (err) => logger.error('worker error', { error: err.message }));
+  // Seen by the worker that finds the job stalled (its own worker died): the job goes back to the queue.
+  ingest.on('stalled', (jobId) => {
+    logger.warn('job stalled: its worker stopped renewing the lock; it goes back to the queue', { job_id: jobId });
+    stats.stalled(jobId).catch(() => undefined);
+  });
   ingest.on('failed', (job, err) =>
     logger.warn('job attempt failed', { job_id: job?.id, user_id: job?.data.user_id, error: err.message }),
   );

@@ -27,6 +27,8 @@ export interface JobView {
   stage: StageName | 'done' | null;
   attempts: number;
   max_attempts: number;
+  /** Times the job's worker died or froze under it and it went back to the queue. */
+  stalled: number;
   stage_ms: Partial<Record<StageName, number>>;
   created_at: string;
   started_at: string | null;
@@ -155,6 +157,7 @@ export class IngestQueue {
       stage: status === 'completed' ? 'done' : (progress.stage ?? null),
       attempts: job.attemptsMade,
       max_attempts: job.opts.attempts ?? 1,
+      stalled: job.stalledCounter ?? 0,
       stage_ms: result?.stage_ms ?? progress.stage_ms ?? {},
       created_at: new Date(job.timestamp).toISOString(),
       started_at: job.processedOn ? new Date(job.processedOn).toISOString() : null,

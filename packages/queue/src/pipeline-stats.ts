@@ -88,6 +88,15 @@ export class PipelineStats {
     await tx.exec();
   }
 
+  /** A job whose worker stopped renewing its lock (killed, frozen): it went back to the queue. */
+  async stalled(jobId: string, at = new Date()): Promise<void> {
+    await this.redis
+      .multi()
+      .hincrby(this.key('totals'), 'stalled', 1)
+      .hset(this.key('totals'), 'last_stalled', JSON.stringify({ job_id: jobId, at: at.toISOString() }))
+      .exec();
+  }
+
   /** The provider asked to back off (HTTP 429 or 529). */
   async rateLimited(): Promise<void> {
     await this.redis.hincrby(this.key('totals'), 'rate_limited', 1);
@@ -156,14 +165,23 @@ export class PipelineStats {
       .sort((a, b) => b.last_at.localeCompare(a.last_at));
   }
 
-  /** Totals since the start: completed jobs, provider back-offs, memories created by category and by type. */
-  async totals(): Promise<{ completed: number; rate_limited: number; by_category: Record<string, number>; by_type: Record<string, number> }> {
+  /** Totals since the start: completed jobs, stalls, provider back-offs, memories created by category and by type. */
+  async totals(): Promise<{
+    completed: number;
+    rate_limited: number;
+    stalled: number;
+    last_stalled: { job_id: string; at: string } | null;
+    by_category: Record<string, number>;
+    by_type: Record<string, number>;
+  }> {
     const [totals, memories] = await Promise.all([this.redis.hgetall(this.key('totals')), this.redis.hgetall(this.key('memories'))]);
     const pick = (prefix: string) =>
       Object.fromEntries(Object.entries(memories).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), Number(v)]));
     return {
       completed: Number(totals.completed ?? 0),
       rate_limited: Number(totals.rate_limited ?? 0),
+      stalled: Number(totals.stalled ?? 0),
+      last_stalled: totals.last_stalled ? (JSON.parse(totals.last_stalled) as { job_id: string; at: string }) : null,
       by_category: pick('category:'),
       by_type: pick('type:'),
     };

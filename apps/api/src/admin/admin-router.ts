@@ -43,6 +43,7 @@ export async function overview({ jobs, stats, usage }: Pick<AdminDeps, 'jobs' | 
     memories: { by_category: totals.by_category, by_type: totals.by_type },
     completed: totals.completed,
     rate_limited: totals.rate_limited,
+    stalled: { total: totals.stalled, last: totals.last_stalled },
     llm,
   };
 }

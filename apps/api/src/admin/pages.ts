@@ -73,6 +73,7 @@ export function overviewPage({ refreshMs, readOnly }: { refreshMs: number; readO
     <div class="tile"><b id="t-in">–</b><span>jobs in / min (last 5 min)</span></div>
     <div class="tile"><b id="t-out">–</b><span>jobs done / min (last 5 min)</span></div>
     <div class="tile"><b id="t-failed">–</b><span>failed jobs</span></div>
+    <div class="tile"><b id="t-stalled">–</b><span id="t-stalled-note">stalled and requeued</span></div>
   </div>
   <section><h2>Jobs per minute, last hour</h2><canvas id="c-throughput" aria-label="jobs per minute"></canvas></section>
   <section><h2>Stage latency (ms), last 1,000 jobs</h2><canvas id="c-stages" aria-label="stage latency"></canvas></section>
@@ -120,6 +121,8 @@ export function overviewPage({ refreshMs, readOnly }: { refreshMs: number; readO
     $('t-oldest').textContent = age(ingest.oldest_waiting_seconds);
     $('t-active').textContent = ingest.counts.active;
     $('t-failed').textContent = ingest.counts.failed;
+    $('t-stalled').textContent = o.stalled.total;
+    $('t-stalled-note').textContent = o.stalled.last ? 'stalled and requeued (last: ' + o.stalled.last.job_id + ')' : 'stalled and requeued';
     const last5 = o.per_minute.slice(-5);
     $('t-in').textContent = (last5.reduce((n, m) => n + m.enqueued, 0) / 5).toFixed(1);
     $('t-out').textContent = (last5.reduce((n, m) => n + m.completed, 0) / 5).toFixed(1);
