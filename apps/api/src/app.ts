@@ -14,6 +14,7 @@ import { healthRouter } from './routes/health';
 import { categoriesRouter } from './routes/categories';
 import { jobsRouter } from './routes/jobs';
 import { memoriesRouter } from './routes/memories';
+import { memoriesBatchRouter } from './routes/memories-batch';
 import { memoryManagementRouter } from './routes/memory-management';
 import { profileRouter } from './routes/profile';
 import { searchRouter } from './routes/search';
@@ -51,7 +52,16 @@ export function createApp(deps: AppDeps): Express {
   const jsonBody = express.json({ limit: deps.config.MNEMO_MAX_BODY_BYTES, strict: true });
   app.use('/v1', authenticate(deps.keys));
   app.use(memoriesRouter({ ingest: deps.ingest, syncWaitMs: deps.config.MNEMO_SYNC_WAIT_MS, jsonBody }));
-  app.use(jobsRouter(deps));
+  app.use(
+    memoriesBatchRouter({
+      ingest: deps.ingest,
+      maxItems: deps.config.MNEMO_BATCH_MAX_ITEMS,
+      maxWaiting: deps.config.MNEMO_BACKPRESSURE_MAX_WAITING,
+      retryAfterSeconds: deps.config.MNEMO_BACKPRESSURE_RETRY_AFTER_S,
+      batchBody: express.json({ limit: deps.config.MNEMO_BATCH_MAX_BODY_BYTES, strict: true }),
+    }),
+  );
+  app.use(jobsRouter({ ingest: deps.ingest, jsonBody }));
   const taxonomy = buildTaxonomy(deps.config.MNEMO_CUSTOM_CATEGORIES);
   const reranker = new LocalReranker();
   app.use(searchRouter({ store: deps.store, embedder: deps.embedder, reranker, taxonomy, profileCache: deps.profileCache, jsonBody }));

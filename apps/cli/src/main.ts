@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { importCommand } from './commands/import';
 import { jobsCommand } from './commands/jobs';
 import { keysCommand } from './commands/keys';
 import { usageCommand } from './commands/usage';
@@ -8,6 +9,7 @@ const program = new Command('mnemo').description('mnemo memory service: administ
 program.addCommand(keysCommand());
 program.addCommand(usageCommand());
 program.addCommand(jobsCommand());
+program.addCommand(importCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

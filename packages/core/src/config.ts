@@ -94,6 +94,13 @@ export const configSchema = z.object({
   MNEMO_SYNC_WAIT_MS: intFrom(25_000),
   /** Largest request body accepted, in bytes. */
   MNEMO_MAX_BODY_BYTES: intFrom(1_048_576, 1024),
+  /** Conversations one POST /v1/memories/batch may carry, and its largest body. */
+  MNEMO_BATCH_MAX_ITEMS: intFrom(500, 1).pipe(z.number().max(10_000)),
+  MNEMO_BATCH_MAX_BODY_BYTES: intFrom(26_214_400, 1024),
+  /** Batch requests answer 503 while more ingest jobs than this wait (live requests are never refused for it). */
+  MNEMO_BACKPRESSURE_MAX_WAITING: intFrom(50_000, 1),
+  /** Retry-After (seconds) of a batch refused for backpressure. */
+  MNEMO_BACKPRESSURE_RETRY_AFTER_S: intFrom(10, 1),
 
   MNEMO_WORKER_CONCURRENCY: intFrom(4, 1),
   MNEMO_JOB_ATTEMPTS: intFrom(5, 1),

@@ -35,3 +35,10 @@ export type StoreMemoriesRequest = z.infer<typeof storeMemoriesRequestSchema>;
 
 /** A conversation as the pipeline receives it: the request without routing fields. */
 export type Conversation = Omit<StoreMemoriesRequest, 'user_id'>;
+
+/** One conversation of POST /v1/memories/batch: the store-memories body and its own idempotency key. */
+export const batchItemSchema = storeMemoriesRequestSchema.extend({
+  /** Same role as the Idempotency-Key header: the same key never runs twice. */
+  idempotency_key: z.string().trim().min(1).max(255).optional(),
+});
+export type BatchItem = z.infer<typeof batchItemSchema>;

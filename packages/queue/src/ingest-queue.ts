@@ -17,6 +17,9 @@ import { INGEST_QUEUE, ingestJobOptions } from './queues';
 
 export type IngestJob = Job<IngestJobData, IngestJobResult>;
 
+/** BullMQ priority of imported conversations (lower runs first; live jobs carry none and run before any). */
+export const IMPORT_PRIORITY = 10;
+
 /** How often a waiting request re-reads its job's state, besides listening for its event. */
 const POLL_INTERVAL_MS = 1_000;
 
@@ -86,16 +89,55 @@ export class IngestQueue {
    * Adds the conversation unless a job with the same id exists already, in
    * which case BullMQ returns that job: one conversation, one job.
    */
-  async enqueue(userId: string, conversation: Conversation, idempotencyKey?: string): Promise<IngestJob> {
-    const data = INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: new Date().toISOString() });
+  async enqueue(userId: string, conversation: Conversation, idempotencyKey?: string, keyId?: string): Promise<IngestJob> {
+    const data = INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: new Date().toISOString(), key_id: keyId });
     const jobId = ingestJobId(userId, conversation, idempotencyKey);
     assertRedisReady(this.command);
+    const [known] = await this.known([jobId]);
     const job = await this.queue.add(INGEST_QUEUE.jobName, data, { jobId });
-    // A job id seen before returns the existing job, with its own received_at: not a new job.
-    if (job.data.received_at === data.received_at) {
-      await this.stats.enqueued().catch(() => undefined);
-    }
-    return job;
+    // BullMQ adds nothing for a job id it has; only new jobs count as work coming in.
+    if (!known) await this.stats.enqueued().catch(() => undefined);
+    return known ? ((await this.queue.getJob(jobId)) ?? job) : job;
+  }
+
+  /**
+   * Imported work, in one round trip. It goes in at IMPORT_PRIORITY: BullMQ
+   * takes jobs without a priority (live requests) before prioritized ones, so
+   * an import never holds up a user waiting for an answer. A job id that
+   * exists already (the same idempotency key, or the same content) is not
+   * added again: it comes back marked duplicate.
+   */
+  async enqueueMany(
+    items: { userId: string; conversation: Conversation; idempotencyKey?: string }[],
+    keyId?: string,
+  ): Promise<{ jobId: string; duplicate: boolean }[]> {
+    const receivedAt = new Date().toISOString();
+    const jobs = items.map(({ userId, conversation, idempotencyKey }) => ({
+      name: INGEST_QUEUE.jobName,
+      data: INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: receivedAt, key_id: keyId }),
+      opts: { jobId: ingestJobId(userId, conversation, idempotencyKey), priority: IMPORT_PRIORITY },
+    }));
+    assertRedisReady(this.command);
+    const known = await this.known(jobs.map((j) => j.opts.jobId));
+    await this.queue.addBulk(jobs);
+    const fresh = known.filter((k) => !k).length;
+    if (fresh > 0) await this.stats.enqueued(fresh).catch(() => undefined);
+    return jobs.map((j, i) => ({ jobId: j.opts.jobId, duplicate: known[i]! }));
+  }
+
+  /** Whether each job id is in the queue already (in any state). */
+  private async known(jobIds: string[]): Promise<boolean[]> {
+    const tx = this.command.multi();
+    for (const id of jobIds) tx.exists(`${this.config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}:${id}`);
+    const replies = (await tx.exec()) ?? [];
+    return jobIds.map((_, i) => replies[i]?.[1] === 1);
+  }
+
+  /** Jobs waiting to start, live and imported: what backpressure looks at. */
+  async waitingCount(): Promise<number> {
+    assertRedisReady(this.command);
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized');
+    return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
   }
 
   /** The job if it exists and belongs to the user; another user's job is indistinguishable from none. */

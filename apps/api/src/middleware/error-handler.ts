@@ -44,7 +44,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const context = { method: req.method, path: req.path, code: error.code, user_id: res.locals.principal?.userId };
     if (error.status >= 500) logger.error(error.message, { ...context, cause: String(error.cause ?? '') });
     else logger.debug(error.message, context);
-    if (error.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', '5');
+    if (error.code === 'SERVICE_UNAVAILABLE' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '5');
     if (res.headersSent) return;
     res.status(error.status).json(errorEnvelope(error.toBody()));
   };

@@ -3,12 +3,38 @@ import { z } from 'zod';
 import { MnemoError } from '@mnemo/core';
 import type { IngestQueue } from '@mnemo/queue';
 import { actingUser, principalOf } from '../middleware/authenticate';
-import { parseOrThrow } from '../middleware/validate';
+import { parseOrThrow, requireJson } from '../middleware/validate';
 
 const jobIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'is not a job id');
 
-export function jobsRouter({ ingest }: { ingest: IngestQueue }): Router {
+const statusRequestSchema = z.object({
+  job_ids: z.array(jobIdSchema).min(1).max(1_000),
+  user_id: z.string().trim().min(1).max(256).optional(),
+});
+
+export function jobsRouter({ ingest, jsonBody }: { ingest: IngestQueue; jsonBody: ReturnType<typeof import('express').json> }): Router {
   const router = Router();
+
+  // Many jobs at once, for importers following their work: state and counts, not the full view.
+  router.post('/v1/jobs/status', requireJson, jsonBody, async (req, res) => {
+    const body = parseOrThrow(statusRequestSchema, req.body);
+    const userId = actingUser(principalOf(res.locals), body.user_id);
+    const jobs = await Promise.all(
+      body.job_ids.map(async (jobId) => {
+        const job = await ingest.findOwned(jobId, userId);
+        if (!job) return { job_id: jobId, status: 'not_found' };
+        const view = await ingest.view(job);
+        return {
+          job_id: jobId,
+          status: view.status,
+          memories_created: view.result?.memories_created ?? null,
+          error: view.error,
+        };
+      }),
+    );
+    res.json({ jobs });
+  });
+
   router.get('/v1/jobs/:id', async (req, res) => {
     const userId = actingUser(principalOf(res.locals), typeof req.query.user_id === 'string' ? req.query.user_id : undefined);
     const jobId = parseOrThrow(jobIdSchema, req.params.id, 'Job id');

@@ -42,7 +42,7 @@ export function memoriesRouter({ ingest, syncWaitMs, jsonBody }: MemoriesRouteDe
     const userId = actingUser(principal, body.user_id);
     const { user_id: _ignored, ...conversation } = body;
 
-    const job = await ingest.enqueue(userId, conversation, idempotencyKey);
+    const job = await ingest.enqueue(userId, conversation, idempotencyKey, principal.keyId);
     const jobId = job.id!;
     const wantsAsync = req.query.async === 'true' || /\brespond-async\b/i.test(req.get('prefer') ?? '');
 

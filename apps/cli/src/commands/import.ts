@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { FORMATS, type Format } from '../import/sources';
+import { runImport } from '../import/importer';
+import { progressFor } from '../import/progress';
+
+const positive = (name: string, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${name} takes a whole number from 1 to ${max}`);
+  return n;
+};
+
+/**
+ * `mnemo import`: a chat history into a mnemo deployment over its HTTP API.
+ * Resumable: run the same command again after an interruption.
+ */
+export function importCommand(): Command {
+  return new Command('import')
+    .description('import conversations: JSON Lines of store-memories bodies, or a ChatGPT or Claude.ai data export (gzip accepted)')
+    .argument('<path>', 'a file, or a directory of files (an unpacked export)')
+    .addOption(new Option('--format <format>', 'input format (default: detected)').choices([...FORMATS]))
+    .option('--url <url>', 'mnemo API base URL', process.env.MNEMO_URL ?? 'http://localhost:8080')
+    .option('--key <key>', 'API key (default: $MNEMO_API_KEY)', process.env.MNEMO_API_KEY)
+    .option('--user <user_id>', 'act for this user (needs a service key)')
+    .option('--agent <agent_id>', 'agent_id for exported conversations', 'import')
+    .option('--concurrency <n>', 'batches in flight', positive('--concurrency', 64), 4)
+    .option('--batch-size <n>', 'conversations per request', positive('--batch-size', 10_000), 100)
+    .option('--wait', 'follow the jobs to completion and report memories created')
+    .option('--dry-run', 'validate and report only; send nothing')
+    .option('--state <dir>', 'where progress is kept (default: <path>.mnemo-import)')
+    .action(async (target: string, opts: {
+      format?: Format;
+      url: string;
+      key?: string;
+      user?: string;
+      agent: string;
+      concurrency: number;
+      batchSize: number;
+      wait?: boolean;
+      dryRun?: boolean;
+      state?: string;
+    }) => {
+      if (!opts.key && !opts.dryRun) throw new Error('give an API key with --key or MNEMO_API_KEY');
+      const controller = new AbortController();
+      const onInterrupt = () => {
+        if (controller.signal.aborted) process.exit(130);
+        process.stderr.write('\ninterrupted: finishing the batches in flight (Ctrl-C again to quit at once)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onInterrupt);
+      process.on('SIGTERM', onInterrupt);
+      const report = await runImport({
+        target,
+        format: opts.format,
+        url: opts.url.replace(/\/+$/, ''),
+        key: opts.key ?? '',
+        userId: opts.user,
+        agentId: opts.agent,
+        concurrency: opts.concurrency,
+        batchSize: opts.batchSize,
+        wait: !!opts.wait,
+        dryRun: !!opts.dryRun,
+        stateDir: opts.state ?? `${path.resolve(target).replace(/\/+$/, '')}.mnemo-import`,
+        progress: progressFor(process.stderr),
+        signal: controller.signal,
+      });
+      console.log(JSON.stringify(report, null, 2));
+      if (report.interrupted) {
+        process.stderr.write('stopped early: run the same command again to continue\n');
+        process.exitCode = 130;
+      }
+    });
+}

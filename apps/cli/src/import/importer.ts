@@ -1,0 +1,270 @@
+import path from 'node:path';
+import { batchItemSchema } from '@mnemo/core';
+import type { ImportBody } from './chat-exports';
+import { ImportStateDir } from './import-state';
+import { detectFormat, filesOf, readFile, type Format, type SourceItem } from './sources';
+
+export interface ImportOptions {
+  target: string;
+  format?: Format;
+  url: string;
+  key: string;
+  /** Acting user for every conversation (a service key); else each record's own, else the key's user. */
+  userId?: string;
+  agentId: string;
+  concurrency: number;
+  batchSize: number;
+  wait: boolean;
+  dryRun: boolean;
+  stateDir: string;
+  progress: ProgressSink;
+  /** Aborted on Ctrl-C: no new batch is sent, the ones in flight finish, the state is saved. */
+  signal: AbortSignal;
+  /** Test hook and politeness: the longest wait between retries of one batch. */
+  maxBackoffMs?: number;
+}
+
+export interface ImportCounts {
+  read: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  completed: number;
+  failed: number;
+  memories: number;
+}
+
+export interface ProgressSink {
+  start(total: number | null, counts: ImportCounts): void;
+  update(counts: ImportCounts, note?: string): void;
+  stop(): void;
+}
+
+export interface ImportReport extends ImportCounts {
+  interrupted: boolean;
+  seconds: number;
+  rate: number;
+  state_dir: string;
+  rejected_file: string | null;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/** An answer the import cannot go on from (a bad key, a request the server refuses as such). */
+export class ImportFailed extends Error {
+  override name = 'ImportFailed';
+}
+
+interface BatchAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: { index: number; error: unknown }[];
+  jobs: { index: number; job_id: string; duplicate: boolean }[];
+}
+
+/** Counts the items of the sources for a progress total, when that is cheap (JSON Lines). */
+async function countItems(files: { file: string; format: Format }[]): Promise<number | null> {
+  if (files.some((f) => f.format !== 'jsonl')) return null;
+  let n = 0;
+  for (const { file, format } of files) for await (const _ of readFile(file, format, '')) n++;
+  return n;
+}
+
+/**
+ * Streams the sources to POST /v1/memories/batch, `concurrency` batches at
+ * a time. Network errors, 5xx and 503/429 (with Retry-After) are waited out
+ * and the same batch is sent again; the state dir records progress after
+ * every answer.
+ */
+export async function runImport(options: ImportOptions): Promise<ImportReport> {
+  const started = Date.now();
+  const files = await Promise.all(
+    (await filesOf(options.target)).map(async (file) => ({ file, format: options.format ?? (await detectFormat(file)) })),
+  );
+  if (files.length === 0) throw new ImportFailed(`nothing to import in ${options.target}`);
+  const stateDir = new ImportStateDir(options.stateDir);
+  const state = options.dryRun ? null : stateDir.load(path.resolve(options.target));
+  const counts: ImportCounts = {
+    read: 0,
+    accepted: state?.accepted ?? 0,
+    duplicates: state?.duplicates ?? 0,
+    rejected: state?.rejected ?? 0,
+    completed: 0,
+    failed: 0,
+    memories: 0,
+  };
+  options.progress.start(await countItems(files), counts);
+
+  const body = (item: ImportBody) => ({ ...item, ...(options.userId ? { user_id: options.userId } : {}) });
+
+  // Batches answered, by their first index: the watermark moves over the contiguous ones.
+  const answered = new Map<number, number>();
+  const advance = () => {
+    if (!state) return;
+    while (answered.has(state.done)) {
+      const end = answered.get(state.done)!;
+      answered.delete(state.done);
+      state.done = end;
+    }
+    state.accepted = counts.accepted;
+    state.duplicates = counts.duplicates;
+    state.rejected = counts.rejected;
+    stateDir.save(state);
+  };
+
+  const send = async (batch: { index: number; item: SourceItem }[]) => {
+    const local = batch.filter((b) => 'invalid' in b.item);
+    const remote = batch.filter((b) => !('invalid' in b.item));
+    const rejected: { index: number; source_id: string; error: unknown }[] = local.map((b) => ({
+      index: b.index,
+      source_id: (b.item as { sourceId: string }).sourceId,
+      error: { code: 'VALIDATION_ERROR', message: (b.item as { invalid: string }).invalid },
+    }));
+    let answer: BatchAnswer = { accepted: 0, duplicates: 0, rejected: [], jobs: [] };
+    if (options.dryRun) {
+      remote.forEach((b, i) => {
+        const parsed = batchItemSchema.safeParse(body(b.item as ImportBody));
+        if (parsed.success) answer.accepted++;
+        else answer.rejected.push({ index: i, error: { code: 'VALIDATION_ERROR', message: parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ') } });
+      });
+    } else if (remote.length > 0) {
+      answer = await post(remote.map((b) => body(b.item as ImportBody)));
+    }
+    // The server numbers items within the request; map them back to the source.
+    for (const r of answer.rejected) {
+      const source = remote[r.index]!;
+      rejected.push({ index: source.index, source_id: (source.item as ImportBody).idempotency_key, error: r.error });
+    }
+    counts.accepted += answer.accepted;
+    counts.duplicates += answer.duplicates;
+    counts.rejected += rejected.length;
+    if (!options.dryRun) stateDir.appendJobs(answer.jobs.map((j) => ({ index: remote[j.index]!.index, job_id: j.job_id })));
+    stateDir.appendRejected(rejected);
+    answered.set(batch[0]!.index, batch.at(-1)!.index + 1);
+    advance();
+    options.progress.update(counts);
+  };
+
+  const post = async (conversations: unknown[]): Promise<BatchAnswer> => {
+    let backoff = 500;
+    const maxBackoff = options.maxBackoffMs ?? 30_000;
+    for (;;) {
+      let res: Response;
+      try {
+        res = await fetch(`${options.url}/v1/memories/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': options.key },
+          body: JSON.stringify({ conversations }),
+          signal: AbortSignal.timeout(120_000),
+        });
+      } catch (err) {
+        options.progress.update(counts, `server unreachable (${(err as Error).cause ? String((err as { cause: { code?: string } }).cause.code ?? '') : (err as Error).message}); retrying in ${Math.round(backoff / 1000)} s`);
+        await sleep(backoff);
+        backoff = Math.min(maxBackoff, backoff * 2);
+        continue;
+      }
+      if (res.status === 202) return (await res.json()) as BatchAnswer;
+      const text = await res.text();
+      if (res.status === 503 || res.status === 429 || res.status >= 500) {
+        const retryAfter = Number(res.headers.get('retry-after'));
+        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff;
+        options.progress.update(counts, `server answered ${res.status}; waiting ${Math.round(wait / 1000)} s`);
+        await sleep(wait);
+        backoff = Math.min(maxBackoff, backoff * 2);
+        continue;
+      }
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+      } catch {
+        // not JSON: the text is the message
+      }
+      throw new ImportFailed(`the server refused the import (${res.status}): ${message}`);
+    }
+  };
+
+  // Stream, batch and send with at most `concurrency` batches in flight.
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let index = 0;
+  let batch: { index: number; item: SourceItem }[] = [];
+  const launch = async (b: typeof batch) => {
+    const p = send(b).catch((err: unknown) => {
+      failure ??= err;
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+  };
+  const skip = state?.done ?? 0;
+  outer: for (const { file, format } of files) {
+    for await (const item of readFile(file, format, options.agentId)) {
+      if (options.signal.aborted || failure) break outer;
+      const at = index++;
+      counts.read++;
+      if (at < skip) continue; // answered in an earlier run
+      batch.push({ index: at, item });
+      if (batch.length >= options.batchSize) {
+        await launch(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0 && !options.signal.aborted && !failure) await launch(batch);
+  await Promise.all(inFlight);
+  if (failure) {
+    options.progress.stop();
+    throw failure;
+  }
+
+  if (options.wait && !options.signal.aborted && !options.dryRun) {
+    await follow(options, stateDir.jobIds(), counts);
+  }
+  options.progress.stop();
+  const seconds = (Date.now() - started) / 1000;
+  return {
+    ...counts,
+    interrupted: options.signal.aborted,
+    seconds,
+    rate: counts.read / Math.max(seconds, 0.001),
+    state_dir: options.stateDir,
+    rejected_file: counts.rejected > 0 ? stateDir.rejectedPath : null,
+  };
+}
+
+/** Follows the import's jobs until each has finished, counting completed, failed and memories created. */
+async function follow(options: ImportOptions, jobIds: string[], counts: ImportCounts): Promise<void> {
+  let pending = jobIds;
+  while (pending.length > 0 && !options.signal.aborted) {
+    const still: string[] = [];
+    counts.completed = 0;
+    counts.failed = 0;
+    counts.memories = 0;
+    for (let i = 0; i < jobIds.length; i += 1_000) {
+      const res = await fetch(`${options.url}/v1/jobs/status`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': options.key },
+        body: JSON.stringify({ job_ids: jobIds.slice(i, i + 1_000), ...(options.userId ? { user_id: options.userId } : {}) }),
+      }).catch(() => null);
+      if (!res || !res.ok) {
+        still.push(...jobIds.slice(i, i + 1_000));
+        continue;
+      }
+      const { jobs } = (await res.json()) as { jobs: { job_id: string; status: string; memories_created: number | null }[] };
+      for (const job of jobs) {
+        if (job.status === 'completed') {
+          counts.completed++;
+          counts.memories += job.memories_created ?? 0;
+        } else if (job.status === 'failed') counts.failed++;
+        else if (job.status !== 'not_found') still.push(job.job_id);
+      }
+    }
+    options.progress.update(counts, still.length ? `waiting for ${still.length} jobs` : undefined);
+    pending = still;
+    if (pending.length) await sleep(1_000, options.signal);
+  }
+}
