@@ -27,6 +27,7 @@ export class ImportStateDir {
   readonly rejectedPath: string;
 
   constructor(readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
     this.statePath = path.join(dir, 'state.json');
     this.jobsPath = path.join(dir, 'jobs.jsonl');
     this.rejectedPath = path.join(dir, 'rejected.jsonl');
@@ -34,7 +35,6 @@ export class ImportStateDir {
 
   /** The saved state, or a new one; refuses a state dir of another source. */
   load(source: string): ImportState {
-    fs.mkdirSync(this.dir, { recursive: true });
     if (fs.existsSync(this.statePath)) {
       const state = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as ImportState;
       if (state.source !== source) {
@@ -54,7 +54,7 @@ export class ImportStateDir {
     fs.renameSync(tmp, this.statePath);
   }
 
-  appendJobs(jobs: { index: number; job_id: string }[]): void {
+  appendJobs(jobs: { index: number; job_id: string; user_id?: string }[]): void {
     if (jobs.length) fs.appendFileSync(this.jobsPath, jobs.map((j) => JSON.stringify(j)).join('\n') + '\n');
   }
 
@@ -62,11 +62,15 @@ export class ImportStateDir {
     if (rejected.length) fs.appendFileSync(this.rejectedPath, rejected.map((r) => JSON.stringify(r)).join('\n') + '\n');
   }
 
-  /** Every job id the import has been given, once each. */
-  jobIds(): string[] {
+  /** Every job the import has been given, once each, with the user it acts for (absent: the key's own). */
+  jobs(): { job_id: string; user_id?: string }[] {
     if (!fs.existsSync(this.jobsPath)) return [];
-    const ids = new Set<string>();
-    for (const line of fs.readFileSync(this.jobsPath, 'utf8').split('\n')) if (line) ids.add((JSON.parse(line) as { job_id: string }).job_id);
-    return [...ids];
+    const jobs = new Map<string, { job_id: string; user_id?: string }>();
+    for (const line of fs.readFileSync(this.jobsPath, 'utf8').split('\n')) {
+      if (!line) continue;
+      const { job_id, user_id } = JSON.parse(line) as { job_id: string; user_id?: string };
+      jobs.set(job_id, { job_id, user_id });
+    }
+    return [...jobs.values()];
   }
 }

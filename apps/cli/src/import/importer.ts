@@ -142,7 +142,14 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     counts.accepted += answer.accepted;
     counts.duplicates += answer.duplicates;
     counts.rejected += rejected.length;
-    if (!options.dryRun) stateDir.appendJobs(answer.jobs.map((j) => ({ index: remote[j.index]!.index, job_id: j.job_id })));
+    if (!options.dryRun) {
+      stateDir.appendJobs(
+        answer.jobs.map((j) => {
+          const user = options.userId ?? (remote[j.index]!.item as ImportBody).user_id;
+          return { index: remote[j.index]!.index, job_id: j.job_id, ...(user ? { user_id: user } : {}) };
+        }),
+      );
+    }
     stateDir.appendRejected(rejected);
     answered.set(batch[0]!.index, batch.at(-1)!.index + 1);
     advance();
@@ -222,7 +229,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   }
 
   if (options.wait && !options.signal.aborted && !options.dryRun) {
-    await follow(options, stateDir.jobIds(), counts);
+    await follow(options, stateDir.jobs(), counts);
   }
   options.progress.stop();
   const seconds = (Date.now() - started) / 1000;
@@ -237,32 +244,39 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
 }
 
 /** Follows the import's jobs until each has finished, counting completed, failed and memories created. */
-async function follow(options: ImportOptions, jobIds: string[], counts: ImportCounts): Promise<void> {
-  let pending = jobIds;
+async function follow(options: ImportOptions, jobs: { job_id: string; user_id?: string }[], counts: ImportCounts): Promise<void> {
+  // Job status is asked per acting user, as every read is.
+  const byUser = new Map<string | undefined, string[]>();
+  for (const job of jobs) byUser.set(job.user_id, [...(byUser.get(job.user_id) ?? []), job.job_id]);
+  let pending = [...byUser.entries()].flatMap(([user, ids]) => ids.map((id) => ({ user, id })));
+  const finished = new Map<string, { failed: boolean; memories: number }>();
   while (pending.length > 0 && !options.signal.aborted) {
-    const still: string[] = [];
-    counts.completed = 0;
-    counts.failed = 0;
-    counts.memories = 0;
-    for (let i = 0; i < jobIds.length; i += 1_000) {
-      const res = await fetch(`${options.url}/v1/jobs/status`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': options.key },
-        body: JSON.stringify({ job_ids: jobIds.slice(i, i + 1_000), ...(options.userId ? { user_id: options.userId } : {}) }),
-      }).catch(() => null);
-      if (!res || !res.ok) {
-        still.push(...jobIds.slice(i, i + 1_000));
-        continue;
-      }
-      const { jobs } = (await res.json()) as { jobs: { job_id: string; status: string; memories_created: number | null }[] };
-      for (const job of jobs) {
-        if (job.status === 'completed') {
-          counts.completed++;
-          counts.memories += job.memories_created ?? 0;
-        } else if (job.status === 'failed') counts.failed++;
-        else if (job.status !== 'not_found') still.push(job.job_id);
+    const still: typeof pending = [];
+    const groups = new Map<string | undefined, string[]>();
+    for (const { user, id } of pending) groups.set(user, [...(groups.get(user) ?? []), id]);
+    for (const [user, ids] of groups) {
+      for (let i = 0; i < ids.length; i += 1_000) {
+        const chunk = ids.slice(i, i + 1_000);
+        const res = await fetch(`${options.url}/v1/jobs/status`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': options.key },
+          body: JSON.stringify({ job_ids: chunk, ...(user ? { user_id: user } : {}) }),
+        }).catch(() => null);
+        if (!res || !res.ok) {
+          still.push(...chunk.map((id) => ({ user, id })));
+          continue;
+        }
+        const answer = (await res.json()) as { jobs: { job_id: string; status: string; memories_created: number | null }[] };
+        for (const job of answer.jobs) {
+          if (job.status === 'completed') finished.set(job.job_id, { failed: false, memories: job.memories_created ?? 0 });
+          else if (job.status === 'failed') finished.set(job.job_id, { failed: true, memories: 0 });
+          else if (job.status !== 'not_found') still.push({ user, id: job.job_id });
+        }
       }
     }
+    counts.completed = [...finished.values()].filter((f) => !f.failed).length;
+    counts.failed = [...finished.values()].filter((f) => f.failed).length;
+    counts.memories = [...finished.values()].reduce((n, f) => n + f.memories, 0);
     options.progress.update(counts, still.length ? `waiting for ${still.length} jobs` : undefined);
     pending = still;
     if (pending.length) await sleep(1_000, options.signal);
