@@ -22,14 +22,14 @@ export abstract class LoopbackServer {
   /** Per request, in order: how long its answer waits first (a slow provider); then no wait. */
   readonly delays: number[] = [];
 
-  protected abstract reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply;
+  protected abstract reply(req: http.IncomingMessage, url: URL, body: any, raw: string): LoopbackReply;
 
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => {
       let raw = '';
       req.on('data', (chunk) => (raw += chunk));
       req.on('end', () => {
-        const reply = this.reply(req, new URL(req.url ?? '/', 'http://localhost'), raw ? JSON.parse(raw) : undefined);
+        const reply = this.reply(req, new URL(req.url ?? '/', 'http://localhost'), raw ? JSON.parse(raw) : undefined, raw);
         setTimeout(() => {
           res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
           res.end(reply.raw ?? JSON.stringify(reply.body));

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
 import { LocalReranker, type Embedder, type UserProfile } from '@mnemo/pipeline';
-import { LlmUsageTotals, PipelineStats, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
+import { LlmUsageTotals, PipelineStats, WebhookRepository, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { adminRouter } from './admin/admin-router';
 import { createMetrics } from './metrics';
@@ -18,6 +18,7 @@ import { memoriesBatchRouter } from './routes/memories-batch';
 import { memoryManagementRouter } from './routes/memory-management';
 import { profileRouter } from './routes/profile';
 import { searchRouter } from './routes/search';
+import { webhooksRouter } from './routes/webhooks';
 
 export interface AppDeps {
   config: Config;
@@ -67,6 +68,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(searchRouter({ store: deps.store, embedder: deps.embedder, reranker, taxonomy, profileCache: deps.profileCache, jsonBody }));
   app.use(memoryManagementRouter({ store: deps.store, embedder: deps.embedder, taxonomy, profiles: deps.profiles, jsonBody }));
   app.use(categoriesRouter({ store: deps.store, taxonomy }));
+  app.use(
+    webhooksRouter({
+      webhooks: new WebhookRepository(deps.redis, deps.config.MNEMO_QUEUE_PREFIX),
+      policy: { allowedHosts: deps.config.MNEMO_WEBHOOK_ALLOWED_HOSTS, allowPrivate: deps.config.MNEMO_WEBHOOK_ALLOW_PRIVATE },
+      jsonBody,
+    }),
+  );
   app.use(profileRouter({ ...deps, modelWritesBio: deps.config.MNEMO_EXTRACTOR === 'claude' }));
 
   app.use(notFound);

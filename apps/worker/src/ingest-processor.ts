@@ -22,6 +22,8 @@ export interface ProcessorDeps {
   rateLimit?: (ms: number) => Promise<void>;
   /** Adds a finished job's model usage to the fleet totals; its failure is logged, not fatal. */
   recordUsage?: (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => Promise<void>;
+  /** Tells the submitting key's webhooks how the job ended; its failure is logged, never fatal. */
+  notify?: (keyId: string | undefined, event: 'job.completed' | 'job.failed' | 'memory.created', subject: string, data: Record<string, unknown>) => Promise<number>;
   /** Fleet-wide pipeline statistics for the dashboard and /metrics; failures to record are logged, not fatal. */
   stats?: Pick<PipelineStats, 'completed' | 'failed' | 'rateLimited'>;
   /** Batch mode: parks a conversation's extraction for the next message batch. */
@@ -96,6 +98,20 @@ export function createIngestProcessor(deps: ProcessorDeps) {
           log.warn('could not request a profile rebuild', { error: err instanceof Error ? err.message : String(err) }),
         );
       }
+      const tell = (event: 'job.completed' | 'memory.created', fields: Record<string, unknown>) =>
+        deps
+          .notify?.(data.key_id, event, job.id ?? 'unknown', { job_id: job.id, user_id: data.user_id, ...fields })
+          .catch((err: unknown) => log.warn('could not queue webhook deliveries', { event, error: err instanceof Error ? err.message : String(err) }));
+      await tell('job.completed', {
+        status: 'completed',
+        memories_created: result.memories_created,
+        memories_merged: result.memories_merged,
+        memories_updated: result.memories_updated,
+        memories_superseded: result.memories_superseded,
+        categories_detected: result.categories_detected,
+        processing_ms: result.processing_ms,
+      });
+      if (result.memories.length > 0) await tell('memory.created', { memories: result.memories });
       await deps.stats
         ?.completed(run.stage_ms, created)
         .catch((err: unknown) => log.warn('could not record pipeline stats', { error: err instanceof Error ? err.message : String(err) }));
@@ -147,6 +163,17 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       await deps.stats
         ?.failed({ code, reason, job_id: job.id ?? 'unknown', final: final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })
         .catch((statsErr: unknown) => log.warn('could not record pipeline stats', { error: statsErr instanceof Error ? statsErr.message : String(statsErr) }));
+      if (final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        await deps
+          .notify?.(data.key_id, 'job.failed', job.id ?? 'unknown', {
+            job_id: job.id,
+            user_id: data.user_id,
+            status: 'failed',
+            error: { code, message: reason },
+            attempts: job.attemptsMade + 1,
+          })
+          .catch((notifyErr: unknown) => log.warn('could not queue webhook deliveries', { event: 'job.failed', error: String(notifyErr) }));
+      }
       throw final ? new UnrecoverableError(encodeFailure(code, reason)) : new Error(encodeFailure(code, reason));
     }
   };

@@ -2,12 +2,13 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, IngestJobData, IngestJobResult, Logger } from '@mnemo/core';
 import { createBioWriter, createExtraction, ingestStages, type Embedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
-import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, PipelineStats, RedisUserLease, type ProfileJobData } from '@mnemo/queue';
+import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, PipelineStats, RedisUserLease, WEBHOOK_QUEUE, WebhookNotifier, WebhookRepository, type ProfileJobData, type WebhookJobData } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
 import { startLlmBatching } from './llm-batching';
 import { llmRequestLimiter } from './llm-request-limiter';
 import { createProfileProcessor } from './profile-processor';
+import { createWebhookProcessor } from './webhook-processor';
 
 export interface StartWorkersOptions {
   config: Config;
@@ -41,6 +42,8 @@ export async function startWorkers({ config, logger, connection, store, embedder
       : undefined;
 
   const stats = new PipelineStats(connection, prefix);
+  const webhooks = new WebhookRepository(connection, prefix);
+  const notifier = new WebhookNotifier(config, connection, webhooks);
   const lock = new RedisUserLease(connection, prefix, { leaseMs: config.MNEMO_USER_LEASE_MS, waitMs: config.MNEMO_USER_LEASE_WAIT_MS });
   const pipeline: PipelineDeps = { ...extraction, embedder, store, lock, chunkTokens: config.MNEMO_CHUNK_TOKENS };
   const handBack = new AbortController();
@@ -54,6 +57,7 @@ export async function startWorkers({ config, logger, connection, store, embedder
     rateLimit: (ms) => ingest.rateLimit(ms),
     recordUsage,
     stats,
+    notify: (keyId, event, subject, data) => notifier.notify(keyId, event, subject, data),
   });
   const ingest: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
     connection,
@@ -79,7 +83,20 @@ export async function startWorkers({ config, logger, connection, store, embedder
     { connection, prefix, concurrency: 1 },
   );
   profileWorker.on('error', (err) => logger.error('profile worker error', { error: err.message }));
-  await Promise.all([ingest.waitUntilReady(), profileWorker.waitUntilReady()]);
+
+  // Deliveries run apart from ingestion: a slow or failing receiver never holds up a conversation.
+  const webhookWorker = new Worker<WebhookJobData>(
+    WEBHOOK_QUEUE.name,
+    createWebhookProcessor({
+      webhooks,
+      policy: { allowedHosts: config.MNEMO_WEBHOOK_ALLOWED_HOSTS, allowPrivate: config.MNEMO_WEBHOOK_ALLOW_PRIVATE },
+      timeoutMs: config.MNEMO_WEBHOOK_TIMEOUT_MS,
+      logger,
+    }),
+    { connection, prefix, concurrency: 8 },
+  );
+  webhookWorker.on('error', (err) => logger.error('webhook worker error', { error: err.message }));
+  await Promise.all([ingest.waitUntilReady(), profileWorker.waitUntilReady(), webhookWorker.waitUntilReady()]);
 
   return {
     ingest,
@@ -91,6 +108,8 @@ export async function startWorkers({ config, logger, connection, store, embedder
         clearTimeout(timer);
       }
       await profileWorker.close();
+      await webhookWorker.close();
+      await notifier.close();
       await llmBatching?.close();
       await profiles.close();
     },

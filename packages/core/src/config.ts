@@ -117,6 +117,18 @@ export const configSchema = z.object({
   /** How long a job waits for another job of the same user to finish writing before it retries later. */
   MNEMO_USER_LEASE_WAIT_MS: intFrom(120_000, 100),
 
+  /** Webhooks: delivery attempts (with exponential backoff from the first delay) and per-call timeout. */
+  MNEMO_WEBHOOK_ATTEMPTS: intFrom(8, 1),
+  MNEMO_WEBHOOK_BACKOFF_MS: intFrom(2_000, 10),
+  MNEMO_WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100),
+  /** Only these hosts may receive webhooks (comma-separated); unset: any public host. */
+  MNEMO_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : [])),
+  /** Let webhooks reach loopback and private addresses (development and tests only). */
+  MNEMO_WEBHOOK_ALLOW_PRIVATE: flag(false),
+
   /** Operators: the dashboard and Bull Board only show, nothing can be retried or removed. */
   MNEMO_ADMIN_READ_ONLY: flag(false),
   /** Operators see message and memory texts in job data; off by default (conversations are personal data). */

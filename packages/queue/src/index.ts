@@ -10,3 +10,7 @@ export * from './llm-usage-totals';
 export * from './user-lease';
 export * from './pipeline-stats';
 export * from './job-control';
+export * from './webhook-notifier';
+export * from './webhook-repository';
+export * from './webhook-signature';
+export * from './webhook-url';

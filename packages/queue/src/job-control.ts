@@ -2,10 +2,10 @@ import { Queue, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MnemoError, type ErrorBody } from '@mnemo/core';
 import { decodeFailure } from './job-error';
-import { INGEST_QUEUE, LLM_BATCH_QUEUE, PROFILE_QUEUE } from './queues';
+import { INGEST_QUEUE, LLM_BATCH_QUEUE, PROFILE_QUEUE, WEBHOOK_QUEUE } from './queues';
 
 /** Every queue an operator sees, in the order the dashboard lists them. */
-export const QUEUE_NAMES = [INGEST_QUEUE.name, PROFILE_QUEUE.name, LLM_BATCH_QUEUE.name] as const;
+export const QUEUE_NAMES = [INGEST_QUEUE.name, PROFILE_QUEUE.name, LLM_BATCH_QUEUE.name, WEBHOOK_QUEUE.name] as const;
 export const JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed', 'paused', 'waiting-children'] as const;
 export type CountedState = (typeof JOB_STATES)[number];
 

@@ -52,3 +52,27 @@ export const LLM_BATCH_QUEUE = {
   pollSchema: z.object({ batch_id: z.string(), job_ids: z.array(z.string()) }),
 } as const;
 export type LlmBatchPollData = z.infer<typeof LLM_BATCH_QUEUE.pollSchema>;
+
+/** Webhook deliveries: one job per webhook and event, retried with backoff, apart from ingestion. */
+export const WEBHOOK_QUEUE = {
+  name: 'webhooks',
+  jobName: 'deliver',
+  schema: z.object({
+    key_id: z.string(),
+    webhook_id: z.string(),
+    delivery_id: z.string(),
+    event: z.string(),
+    /** The JSON body, built when the event happened. */
+    body: z.record(z.string(), z.unknown()),
+  }),
+} as const;
+export type WebhookJobData = z.infer<typeof WEBHOOK_QUEUE.schema>;
+
+export function webhookJobOptions(config: Config): DefaultJobOptions {
+  return {
+    attempts: config.MNEMO_WEBHOOK_ATTEMPTS,
+    backoff: { type: 'exponential', delay: config.MNEMO_WEBHOOK_BACKOFF_MS, jitter: 0.3 },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: config.MNEMO_KEEP_FAILED_SECONDS, count: 10_000 },
+  };
+}

@@ -1,0 +1,68 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { isMnemoError, type Logger } from '@mnemo/core';
+import { checkWebhookUrl, signWebhook, WEBHOOK_QUEUE, type WebhookJobData, type WebhookRepository, type WebhookUrlPolicy } from '@mnemo/queue';
+
+export interface WebhookProcessorDeps {
+  webhooks: WebhookRepository;
+  policy: WebhookUrlPolicy;
+  timeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * Delivers one webhook event: signed POST, no redirects followed, bounded
+ * by a timeout. Anything but a 2xx fails the attempt and BullMQ retries it
+ * with backoff; each attempt's outcome goes into the job's log, which Bull
+ * Board shows.
+ */
+export function createWebhookProcessor({ webhooks, policy, timeoutMs, logger }: WebhookProcessorDeps) {
+  return async (job: Job<WebhookJobData>): Promise<{ status: number; ms: number } | { skipped: string }> => {
+    const data = WEBHOOK_QUEUE.schema.parse(job.data);
+    const attempt = job.attemptsMade + 1;
+    const hook = await webhooks.get(data.key_id, data.webhook_id);
+    if (!hook) {
+      await job.log(`attempt ${attempt}: webhook ${data.webhook_id} was deleted; not delivered`);
+      return { skipped: 'webhook deleted' };
+    }
+    let url: URL;
+    try {
+      url = await checkWebhookUrl(hook.url, policy);
+    } catch (err) {
+      // The URL (or what it resolves to) is no longer allowed: retrying will not change that.
+      const reason = isMnemoError(err) ? err.message : String(err);
+      await job.log(`attempt ${attempt}: refused: ${reason}`);
+      throw new UnrecoverableError(`webhook URL refused: ${reason}`);
+    }
+    const body = JSON.stringify(data.body);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const started = performance.now();
+    let status: number;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'mnemo-webhooks/1',
+          'x-mnemo-event': data.event,
+          'x-mnemo-delivery': data.delivery_id,
+          'x-mnemo-signature': signWebhook(hook.secret, timestamp, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.status;
+      await res.body?.cancel();
+    } catch (err) {
+      const ms = Math.round(performance.now() - started);
+      const reason = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      await job.log(`attempt ${attempt}: no answer (${reason}) after ${ms} ms`);
+      throw new Error(`webhook delivery failed: ${reason}`);
+    }
+    const ms = Math.round(performance.now() - started);
+    await job.log(`attempt ${attempt}: HTTP ${status} in ${ms} ms`);
+    if (status >= 200 && status < 300) return { status, ms };
+    logger.debug('webhook delivery refused by receiver', { delivery_id: data.delivery_id, status, attempt });
+    throw new Error(status >= 300 && status < 400 ? `receiver answered ${status}; redirects are not followed` : `receiver answered ${status}`);
+  };
+}
