@@ -48,7 +48,9 @@ export async function detectFormat(file: string): Promise<Format> {
 
 /** The files to import: the path itself, or the importable files under a directory, in a stable order. */
 export async function filesOf(target: string): Promise<string[]> {
-  const stat = await fs.promises.stat(target);
+  const stat = await fs.promises.stat(target).catch(() => {
+    throw new Error(`${target}: no such file or directory`);
+  });
   if (!stat.isDirectory()) return [target];
   const found: string[] = [];
   const walk = async (dir: string) => {
