@@ -117,8 +117,10 @@ describe('mnemo import against the running services', () => {
     const report = second.report();
     expect(second.output().stderr).toMatch(/server unreachable|answered 5\d\d/);
 
-    // Every conversation enqueued once, processed once, one memory each.
-    expect(report.accepted - report.duplicates).toBe(TOTAL);
+    // Every conversation enqueued once, processed once, one memory each. A batch whose answer was lost
+    // with the API is sent again and comes back as duplicates, so the report's new jobs are at most TOTAL.
+    expect(report.accepted - report.duplicates).toBeLessThanOrEqual(TOTAL);
+    expect(report.accepted - report.duplicates).toBeGreaterThanOrEqual(TOTAL - 4 * 50);
     expect(report).toMatchObject({ rejected: 0, completed: TOTAL, failed: 0, memories: TOTAL, interrupted: false });
     const counts = await ingest.queue.getJobCounts('completed', 'failed', 'waiting', 'prioritized', 'active');
     expect(counts).toMatchObject({ completed: TOTAL, failed: 0, waiting: 0, prioritized: 0, active: 0 });

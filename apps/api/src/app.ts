@@ -7,7 +7,9 @@ import { LlmUsageTotals, PipelineStats, WebhookRepository, type IngestQueue, typ
 import type { MemoryStore } from '@mnemo/store';
 import { adminRouter } from './admin/admin-router';
 import { createMetrics } from './metrics';
+import { LlmSpendGuard } from './llm-spend-guard';
 import { authenticate } from './middleware/authenticate';
+import { rateLimits } from './middleware/rate-limit';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestLog } from './middleware/request-log';
 import { healthRouter } from './routes/health';
@@ -51,8 +53,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(adminRouter({ config: deps.config, redis: deps.redis, keys: deps.keys, jobs: deps.jobs, stats, usage }));
 
   const jsonBody = express.json({ limit: deps.config.MNEMO_MAX_BODY_BYTES, strict: true });
-  app.use('/v1', authenticate(deps.keys));
-  app.use(memoriesRouter({ ingest: deps.ingest, syncWaitMs: deps.config.MNEMO_SYNC_WAIT_MS, jsonBody }));
+  app.use('/v1', authenticate(deps.keys), rateLimits(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config));
+  const spendGuard =
+    deps.config.MNEMO_EXTRACTOR === 'claude' && deps.config.MNEMO_LLM_DAILY_CONVERSATIONS > 0
+      ? new LlmSpendGuard(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config.MNEMO_LLM_DAILY_CONVERSATIONS)
+      : undefined;
+  app.use(memoriesRouter({ ingest: deps.ingest, syncWaitMs: deps.config.MNEMO_SYNC_WAIT_MS, jsonBody, spendGuard }));
   app.use(
     memoriesBatchRouter({
       ingest: deps.ingest,
@@ -60,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
       maxWaiting: deps.config.MNEMO_BACKPRESSURE_MAX_WAITING,
       retryAfterSeconds: deps.config.MNEMO_BACKPRESSURE_RETRY_AFTER_S,
       batchBody: express.json({ limit: deps.config.MNEMO_BATCH_MAX_BODY_BYTES, strict: true }),
+      spendGuard,
     }),
   );
   app.use(jobsRouter({ ingest: deps.ingest, jsonBody }));

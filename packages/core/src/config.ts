@@ -94,6 +94,18 @@ export const configSchema = z.object({
   MNEMO_SYNC_WAIT_MS: intFrom(25_000),
   /** Largest request body accepted, in bytes. */
   MNEMO_MAX_BODY_BYTES: intFrom(1_048_576, 1024),
+  /**
+   * Requests per minute per authenticated user, shared by every API process
+   * (0: no limit). store: POST /v1/memories; search; batch; read: GETs;
+   * write: edits, deletes, webhooks and job status.
+   */
+  MNEMO_RATE_LIMIT_STORE: intFrom(100),
+  MNEMO_RATE_LIMIT_SEARCH: intFrom(50),
+  MNEMO_RATE_LIMIT_BATCH: intFrom(600),
+  MNEMO_RATE_LIMIT_READ: intFrom(600),
+  MNEMO_RATE_LIMIT_WRITE: intFrom(120),
+  /** With Claude: conversations per user per day sent to the model (0: no cap). */
+  MNEMO_LLM_DAILY_CONVERSATIONS: intFrom(2_000),
   /** Conversations one POST /v1/memories/batch may carry, and its largest body. */
   MNEMO_BATCH_MAX_ITEMS: intFrom(500, 1).pipe(z.number().max(10_000)),
   MNEMO_BATCH_MAX_BODY_BYTES: intFrom(26_214_400, 1024),

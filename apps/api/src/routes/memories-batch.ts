@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { batchItemSchema, MnemoError, type Conversation } from '@mnemo/core';
 import type { IngestQueue } from '@mnemo/queue';
+import type { LlmSpendGuard } from '../llm-spend-guard';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { fieldPath, parseOrThrow, requireJson } from '../middleware/validate';
 
@@ -12,6 +13,7 @@ export interface BatchRouteDeps {
   maxWaiting: number;
   retryAfterSeconds: number;
   batchBody: RequestHandler;
+  spendGuard?: LlmSpendGuard;
 }
 
 interface Rejected {
@@ -25,7 +27,7 @@ interface Rejected {
  * (at import priority), the bad ones come back with their reasons, and one
  * bad item never costs the others.
  */
-export function memoriesBatchRouter({ ingest, maxItems, maxWaiting, retryAfterSeconds, batchBody }: BatchRouteDeps): Router {
+export function memoriesBatchRouter({ ingest, maxItems, maxWaiting, retryAfterSeconds, batchBody, spendGuard }: BatchRouteDeps): Router {
   const router = Router();
   const envelope = z.object({
     conversations: z.array(z.unknown()).min(1, 'must contain at least one conversation').max(maxItems, `at most ${maxItems} conversations per request`),
@@ -48,21 +50,23 @@ export function memoriesBatchRouter({ ingest, maxItems, maxWaiting, retryAfterSe
 
     const rejected: Rejected[] = [];
     const good: { index: number; userId: string; conversation: Conversation; idempotencyKey?: string }[] = [];
-    conversations.forEach((raw, index) => {
+    for (const [index, raw] of conversations.entries()) {
       const parsed = batchItemSchema.safeParse(raw);
       if (!parsed.success) {
         const details = parsed.error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(item)', message: issue.message }));
         rejected.push({ index, error: { code: 'VALIDATION_ERROR', message: `${details[0]!.field}: ${details[0]!.message}`, details } });
-        return;
+        continue;
       }
       const { user_id, idempotency_key, ...conversation } = parsed.data;
       try {
-        good.push({ index, userId: actingUser(principal, user_id), conversation, idempotencyKey: idempotency_key });
+        const userId = actingUser(principal, user_id);
+        await spendGuard?.take(userId);
+        good.push({ index, userId, conversation, idempotencyKey: idempotency_key });
       } catch (err) {
-        const error = err as MnemoError;
-        rejected.push({ index, error: { code: error.code, message: error.message } });
+        if (!(err instanceof MnemoError)) throw err;
+        rejected.push({ index, error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
       }
-    });
+    }
 
     const enqueued = good.length > 0 ? await ingest.enqueueMany(good, principal.keyId) : [];
     res.status(202).json({

@@ -3,12 +3,15 @@ import { z } from 'zod';
 import { formatSeconds, MnemoError, storeMemoriesRequestSchema, type IngestJobResult } from '@mnemo/core';
 import type { IngestQueue } from '@mnemo/queue';
 import { actingUser, principalOf } from '../middleware/authenticate';
+import type { LlmSpendGuard } from '../llm-spend-guard';
 import { parseOrThrow, requireJson } from '../middleware/validate';
 
 const idempotencyKeySchema = z.string().trim().min(1).max(255).optional();
 
 export interface MemoriesRouteDeps {
   ingest: IngestQueue;
+  /** With Claude: the per-user daily model budget. */
+  spendGuard?: LlmSpendGuard;
   syncWaitMs: number;
   jsonBody: ReturnType<typeof import('express').json>;
 }
@@ -32,7 +35,7 @@ function acceptedBody(jobId: string, status: string) {
   return { success: true, job_id: jobId, status, status_url: `/v1/jobs/${encodeURIComponent(jobId)}` };
 }
 
-export function memoriesRouter({ ingest, syncWaitMs, jsonBody }: MemoriesRouteDeps): Router {
+export function memoriesRouter({ ingest, syncWaitMs, jsonBody, spendGuard }: MemoriesRouteDeps): Router {
   const router = Router();
 
   router.post('/v1/memories', requireJson, jsonBody, async (req, res) => {
@@ -42,6 +45,7 @@ export function memoriesRouter({ ingest, syncWaitMs, jsonBody }: MemoriesRouteDe
     const userId = actingUser(principal, body.user_id);
     const { user_id: _ignored, ...conversation } = body;
 
+    await spendGuard?.take(userId);
     const job = await ingest.enqueue(userId, conversation, idempotencyKey, principal.keyId);
     const jobId = job.id!;
     const wantsAsync = req.query.async === 'true' || /\brespond-async\b/i.test(req.get('prefer') ?? '');
