@@ -1,25 +1,61 @@
 import { z } from 'zod';
 
+/** Control characters have no place in an id; in text only tab and line breaks do. */
+const NO_CONTROLS = /^[^\p{Cc}]*$/u;
+const TEXT_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
+
+/** Keys that could reach an object's prototype if copied by assignment: refused wherever they appear. */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const METADATA_MAX_BYTES = 16_384;
+export const METADATA_MAX_DEPTH = 5;
+
+/** The first problem with free-form metadata: an unsafe key, too deep, or too big; null when fine. */
+function metadataProblem(value: unknown, depth = 1): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > METADATA_MAX_DEPTH) return `nests deeper than ${METADATA_MAX_DEPTH} levels`;
+  for (const key of Object.keys(value)) {
+    if (UNSAFE_KEYS.has(key)) return `key "${key}" is not allowed`;
+    const problem = metadataProblem((value as Record<string, unknown>)[key], depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
+
 /** MemSync's store-memories body. The zod schema is the type. */
 export const messageSchema = z.object({
   role: z.enum(['user', 'assistant']),
-  content: z.string().trim().min(1, 'must not be empty').max(100_000),
+  // Stray control characters (a NUL from a broken export) are dropped, not stored.
+  content: z
+    .string()
+    .transform((text) => text.replace(TEXT_CONTROLS, ''))
+    .pipe(z.string().trim().min(1, 'must not be empty').max(100_000)),
   /** Optional client-side message id, kept as provenance. */
-  id: z.string().max(256).optional(),
+  id: z.string().max(256).regex(NO_CONTROLS, 'must not contain control characters').optional(),
   /** Optional ISO-8601 time the message was sent. */
   timestamp: z.iso.datetime({ offset: true }).optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
-const idString = z.string().trim().min(1, 'must not be empty').max(256);
+const idString = z.string().trim().min(1, 'must not be empty').max(256).regex(NO_CONTROLS, 'must not contain control characters');
 
-export const metadataSchema = z
-  .object({
-    timestamp: z.iso.datetime({ offset: true }).optional(),
-    platform: z.string().max(256).optional(),
-    session_id: z.string().max(256).optional(),
-  })
-  .catchall(z.unknown());
+// Checked before zod copies the object: zod assigns keys, and an assigned __proto__ would change the copy's prototype.
+export const metadataSchema = z.preprocess(
+  (value, ctx) => {
+    const problem = metadataProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else if (value !== undefined && JSON.stringify(value).length > METADATA_MAX_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` });
+    }
+    return value;
+  },
+  z
+    .object({
+      timestamp: z.iso.datetime({ offset: true }).optional(),
+      platform: z.string().max(256).optional(),
+      session_id: z.string().max(256).optional(),
+    })
+    .catchall(z.unknown()),
+);
 export type ConversationMetadata = z.infer<typeof metadataSchema>;
 
 export const storeMemoriesRequestSchema = z.object({
