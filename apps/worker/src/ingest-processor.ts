@@ -1,7 +1,10 @@
 import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import {
   isMnemoError,
+  openJobData,
+  sealJobData,
   sumUsage,
+  type PayloadCipher,
   type IngestJobData,
   type IngestJobResult,
   type IngestProgress,
@@ -26,14 +29,34 @@ export interface ProcessorDeps {
   notify?: (keyId: string | undefined, event: 'job.completed' | 'job.failed' | 'memory.created', subject: string, data: Record<string, unknown>) => Promise<number>;
   /** Fleet-wide pipeline statistics for the dashboard and /metrics; failures to record are logged, not fatal. */
   stats?: Pick<PipelineStats, 'completed' | 'failed' | 'rateLimited'>;
+  /** Seals conversation text in job data at rest (MNEMO_PAYLOAD_KEY); null: stored as is. */
+  cipher?: PayloadCipher | null;
+  /** Completed jobs drop their conversation text at completion (true) or are left to the sweeper. */
+  dropTextAtCompletion?: boolean;
   /** Batch mode: parks a conversation's extraction for the next message batch. */
   batching?: { defer(jobId: string, analysis: Analysis): Promise<void>; maxWaitMs: number };
+}
+
+/** A finished job's data without conversation text: message roles and ids stay, content and checkpoint go. */
+export function withoutText(data: IngestJobData): IngestJobData {
+  const { checkpoint: _checkpoint, ...rest } = data;
+  return {
+    ...rest,
+    conversation: { ...data.conversation, messages: data.conversation.messages.map((m) => ({ ...m, content: '[dropped]' })) },
+  };
 }
 
 /** Runs the pipeline for one ingest job; BullMQ concerns (progress, checkpoint, retry) stay here. */
 export function createIngestProcessor(deps: ProcessorDeps) {
   return async (job: Job<IngestJobData, IngestJobResult>, token?: string): Promise<IngestJobResult> => {
-    const parsed = INGEST_QUEUE.schema.safeParse(job.data);
+    const cipher = deps.cipher ?? null;
+    let opened: unknown;
+    try {
+      opened = openJobData(cipher, job.data as unknown as Record<string, unknown>);
+    } catch (err) {
+      throw new UnrecoverableError(encodeFailure('PROCESSING_ERROR', `cannot read the job payload: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    const parsed = INGEST_QUEUE.schema.safeParse(opened);
     if (!parsed.success) {
       throw new UnrecoverableError(encodeFailure('VALIDATION_ERROR', `invalid job payload: ${parsed.error.message}`));
     }
@@ -69,7 +92,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
           // Reconciliation's calls belong to a job extraction already counted.
           if (next.outputs.store && !checkpoint?.outputs.store) await recordUsage(next.outputs.store.llm, next.outputs.extract?.llm ? 0 : 1);
           checkpoint = next;
-          await job.updateData({ ...data, checkpoint: next as unknown as Record<string, unknown> });
+          await job.updateData(sealJobData(cipher, { ...data, checkpoint: next as unknown as Record<string, unknown> }));
         },
       });
       const { created, merged, updated, superseded, llm: reconcileUsage } = run.outputs.store;
@@ -93,6 +116,12 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         llm: sumUsage(run.outputs.extract.llm, reconcileUsage),
       };
       await job.updateProgress({ stage: 'done', stage_ms: run.stage_ms } satisfies IngestProgress);
+      if (deps.dropTextAtCompletion) {
+        // Done with the words: the finished job keeps its shape and result, not what was said.
+        await job.updateData(withoutText(data)).catch((err: unknown) =>
+          log.warn('could not drop the conversation text of a finished job', { error: err instanceof Error ? err.message : String(err) }),
+        );
+      }
       if (created.length + merged.length + updated.length + superseded.length > 0) {
         await deps.afterStore?.(data.user_id).catch((err: unknown) =>
           log.warn('could not request a profile rebuild', { error: err instanceof Error ? err.message : String(err) }),
@@ -124,7 +153,8 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         processing_ms: result.processing_ms,
         resumed_stages: run.resumed,
       });
-      return result;
+      // Memory texts are personal too: with a payload key the stored result carries them sealed.
+      return cipher ? { ...result, memories: [], memories_sealed: cipher.seal(result.memories) } : result;
     } catch (err) {
       if (err instanceof StageAborted) {
         // Hand the job back: it waits for the next worker, checkpoint intact, attempt not spent.
@@ -138,11 +168,13 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       if (cause instanceof ExtractionDeferred && deps.batching && checkpoint?.outputs.analyze) {
         // Wait for the batch; the far-off delay is the fallback if no answer ever comes.
         await deps.batching.defer(job.id!, checkpoint.outputs.analyze);
-        await job.updateData({
-          ...data,
-          checkpoint: checkpoint as unknown as Record<string, unknown>,
-          batch: { state: 'pending', deferred_at: new Date().toISOString() },
-        });
+        await job.updateData(
+          sealJobData(cipher, {
+            ...data,
+            checkpoint: checkpoint as unknown as Record<string, unknown>,
+            batch: { state: 'pending', deferred_at: new Date().toISOString() },
+          }),
+        );
         log.info('extraction deferred to a message batch');
         await job.moveToDelayed(Date.now() + deps.batching.maxWaitMs, token);
         throw new DelayedError();

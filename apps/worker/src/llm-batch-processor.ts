@@ -1,5 +1,5 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
-import type { IngestJobData, Logger } from '@mnemo/core';
+import { openJobData, sealJobData, type IngestJobData, type Logger, type PayloadCipher } from '@mnemo/core';
 import type { BatchEntry, Checkpoint, ClaudeBatches, Extraction } from '@mnemo/pipeline';
 import { LLM_BATCH_QUEUE, type LlmBatchQueue } from '@mnemo/queue';
 
@@ -10,6 +10,7 @@ export interface LlmBatchDeps {
   ingest: Queue<IngestJobData>;
   pollMs: number;
   logger: Logger;
+  cipher: PayloadCipher | null;
   /** Adds answered conversations' model usage to the fleet totals. */
   recordUsage?: (usage: NonNullable<Extraction['llm']>) => Promise<void>;
 }
@@ -43,17 +44,19 @@ export function createLlmBatchProcessor(deps: LlmBatchDeps) {
       const ingestJob = await deps.ingest.getJob(jobId);
       // Gone, or no longer waiting (it fell back to the normal path after the maximum wait).
       if (!ingestJob?.data.batch || (await ingestJob.getState()) !== 'delayed') continue;
-      const checkpoint = ingestJob.data.checkpoint as unknown as Checkpoint;
+      const data = openJobData(deps.cipher, ingestJob.data as unknown as Record<string, unknown>) as unknown as IngestJobData;
+      const checkpoint = data.checkpoint as unknown as Checkpoint;
       const extraction = checkpoint.outputs.analyze ? deps.batches.extraction(checkpoint.outputs.analyze, results.get(jobId)) : null;
-      const { batch, ...rest } = ingestJob.data;
+      const { batch, ...rest } = data;
+      if (!batch) continue;
       if (extraction) {
         answered++;
         const waited = Date.now() - Date.parse(batch.deferred_at);
         const next: Checkpoint = { outputs: { ...checkpoint.outputs, extract: extraction }, stage_ms: { ...checkpoint.stage_ms, extract: waited } };
-        await ingestJob.updateData({ ...rest, checkpoint: next as unknown as Record<string, unknown> });
+        await ingestJob.updateData(sealJobData(deps.cipher, { ...rest, checkpoint: next as unknown as Record<string, unknown> }));
         if (extraction.llm) await deps.recordUsage?.(extraction.llm);
       } else {
-        await ingestJob.updateData({ ...ingestJob.data, batch: { ...batch, state: 'fallback' } });
+        await ingestJob.updateData({ ...ingestJob.data, batch: { ...batch, state: 'fallback' } } as IngestJobData);
       }
       await ingestJob.promote().catch((err: unknown) =>
         deps.logger.warn('could not promote a batched job', { job_id: jobId, error: err instanceof Error ? err.message : String(err) }),

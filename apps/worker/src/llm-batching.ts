@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config, Logger } from '@mnemo/core';
+import { payloadCipherFrom, type Config, type Logger } from '@mnemo/core';
 import type { BatchEntry, ClaudeBatches } from '@mnemo/pipeline';
 import { INGEST_QUEUE, LLM_BATCH_QUEUE, LlmBatchQueue } from '@mnemo/queue';
 import type { ProcessorDeps } from './ingest-processor';
@@ -18,7 +18,7 @@ export async function startLlmBatching(
   const ingest = new Queue(INGEST_QUEUE.name, { connection, prefix: config.MNEMO_QUEUE_PREFIX });
   const worker = new Worker(
     LLM_BATCH_QUEUE.name,
-    createLlmBatchProcessor({ batches, llmBatch, ingest, pollMs: config.MNEMO_LLM_BATCH_POLL_MS, logger, recordUsage }),
+    createLlmBatchProcessor({ batches, llmBatch, ingest, pollMs: config.MNEMO_LLM_BATCH_POLL_MS, logger, recordUsage, cipher: payloadCipherFrom(config) }),
     { connection, prefix: config.MNEMO_QUEUE_PREFIX, concurrency: 1 },
   );
   worker.on('error', (err) => logger.error('llm batch worker error', { error: err.message }));

@@ -1,6 +1,6 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config, IngestJobData, IngestJobResult, Logger } from '@mnemo/core';
+import { payloadCipherFrom, type Config, type IngestJobData, type IngestJobResult, type Logger } from '@mnemo/core';
 import { createBioWriter, createExtraction, ingestStages, type Embedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
 import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, PipelineStats, RedisUserLease, WEBHOOK_QUEUE, WebhookNotifier, WebhookRepository, type ProfileJobData, type WebhookJobData } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
@@ -8,6 +8,7 @@ import { createIngestProcessor } from './ingest-processor';
 import { startLlmBatching } from './llm-batching';
 import { llmRequestLimiter } from './llm-request-limiter';
 import { createProfileProcessor } from './profile-processor';
+import { startTextSweeper } from './text-sweeper';
 import { createWebhookProcessor } from './webhook-processor';
 
 export interface StartWorkersOptions {
@@ -58,6 +59,8 @@ export async function startWorkers({ config, logger, connection, store, embedder
     recordUsage,
     stats,
     notify: (keyId, event, subject, data) => notifier.notify(keyId, event, subject, data),
+    cipher: payloadCipherFrom(config),
+    dropTextAtCompletion: config.MNEMO_KEEP_COMPLETED_TEXT_SECONDS === 0,
   });
   const ingest: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
     connection,
@@ -96,6 +99,12 @@ export async function startWorkers({ config, logger, connection, store, embedder
     { connection, prefix, concurrency: 8 },
   );
   webhookWorker.on('error', (err) => logger.error('webhook worker error', { error: err.message }));
+
+  const ingestReader = new Queue<IngestJobData, IngestJobResult>(INGEST_QUEUE.name, { connection, prefix });
+  const stopSweeper =
+    config.MNEMO_KEEP_COMPLETED_TEXT_SECONDS > 0
+      ? startTextSweeper(ingestReader, { keepSeconds: config.MNEMO_KEEP_COMPLETED_TEXT_SECONDS, cipher: payloadCipherFrom(config), logger })
+      : () => undefined;
   await Promise.all([ingest.waitUntilReady(), profileWorker.waitUntilReady(), webhookWorker.waitUntilReady()]);
 
   return {
@@ -109,6 +118,8 @@ export async function startWorkers({ config, logger, connection, store, embedder
       }
       await profileWorker.close();
       await webhookWorker.close();
+      stopSweeper();
+      await ingestReader.close();
       await notifier.close();
       await llmBatching?.close();
       await profiles.close();

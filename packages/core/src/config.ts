@@ -129,6 +129,20 @@ export const configSchema = z.object({
   /** How long a job waits for another job of the same user to finish writing before it retries later. */
   MNEMO_USER_LEASE_WAIT_MS: intFrom(120_000, 100),
 
+  /**
+   * Encrypts conversation text in Redis (job payloads, checkpoints, pending
+   * batch entries) with AES-256-GCM: 32 bytes as 64 hex digits or base64.
+   * Rotation: move the old key to MNEMO_PAYLOAD_OLD_KEYS (comma-separated,
+   * open only) and set a new one.
+   */
+  MNEMO_PAYLOAD_KEY: z.string().optional().refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v.trim()) || Buffer.from(v.trim(), 'base64').length === 32, 'must be 32 bytes: 64 hex digits or base64'),
+  MNEMO_PAYLOAD_OLD_KEYS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : [])),
+  /** Completed jobs drop their conversation text after this many seconds (0: at completion). */
+  MNEMO_KEEP_COMPLETED_TEXT_SECONDS: intFrom(0),
+
   /** Webhooks: delivery attempts (with exponential backoff from the first delay) and per-call timeout. */
   MNEMO_WEBHOOK_ATTEMPTS: intFrom(8, 1),
   MNEMO_WEBHOOK_BACKOFF_MS: intFrom(2_000, 10),

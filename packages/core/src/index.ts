@@ -11,3 +11,4 @@ export * from './store-memories-request';
 export * from './shutdown';
 export * from './taxonomy';
 export * from './read-requests';
+export * from './payload-cipher';

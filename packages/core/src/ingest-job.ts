@@ -67,6 +67,8 @@ export const ingestJobResultSchema = z.object({
   memories_superseded: z.number().int(),
   categories_detected: z.array(z.string()),
   memories: z.array(storedMemorySummarySchema),
+  /** With MNEMO_PAYLOAD_KEY: the memories, sealed (memories is then empty); the API opens them. */
+  memories_sealed: z.object({ sealed: z.string() }).optional(),
   processing_ms: z.number(),
   stage_ms: z.partialRecord(z.enum(STAGE_NAMES), z.number()),
   /** Stages an earlier attempt had finished, taken from the checkpoint instead of run again. */

@@ -2,6 +2,9 @@ import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   ingestJobId,
+  payloadCipherFrom,
+  sealJobData,
+  type PayloadCipher,
   type Config,
   type Conversation,
   type ErrorBody,
@@ -55,6 +58,7 @@ export class IngestQueue {
    */
   private events: QueueEvents | null = null;
   private readonly stats: PipelineStats;
+  private readonly cipher: PayloadCipher | null;
 
   constructor(
     private readonly config: Config,
@@ -62,6 +66,7 @@ export class IngestQueue {
     private readonly blocking: Redis,
   ) {
     this.stats = new PipelineStats(command, config.MNEMO_QUEUE_PREFIX);
+    this.cipher = payloadCipherFrom(config);
     this.queue = new Queue(INGEST_QUEUE.name, {
       connection: command,
       prefix: config.MNEMO_QUEUE_PREFIX,
@@ -94,7 +99,7 @@ export class IngestQueue {
     const jobId = ingestJobId(userId, conversation, idempotencyKey);
     assertRedisReady(this.command);
     const [known] = await this.known([jobId]);
-    const job = await this.queue.add(INGEST_QUEUE.jobName, data, { jobId });
+    const job = await this.queue.add(INGEST_QUEUE.jobName, sealJobData(this.cipher, data), { jobId });
     // BullMQ adds nothing for a job id it has; only new jobs count as work coming in.
     if (!known) await this.stats.enqueued().catch(() => undefined);
     return known ? ((await this.queue.getJob(jobId)) ?? job) : job;
@@ -114,7 +119,7 @@ export class IngestQueue {
     const receivedAt = new Date().toISOString();
     const jobs = items.map(({ userId, conversation, idempotencyKey }) => ({
       name: INGEST_QUEUE.jobName,
-      data: INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: receivedAt, key_id: keyId }),
+      data: sealJobData(this.cipher, INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: receivedAt, key_id: keyId })),
       opts: { jobId: ingestJobId(userId, conversation, idempotencyKey), priority: IMPORT_PRIORITY },
     }));
     assertRedisReady(this.command);
@@ -154,7 +159,7 @@ export class IngestQueue {
     try {
       const viaEvents = job
         .waitUntilFinished(await this.queueEvents(), timeoutMs)
-        .then((result): WaitOutcome => ({ kind: 'completed', result: result as IngestJobResult }))
+        .then((result): WaitOutcome => ({ kind: 'completed', result: this.openResult(result as IngestJobResult) }))
         .catch((err: unknown): WaitOutcome => {
           const message = err instanceof Error ? err.message : String(err);
           if (/timed out before finishing/.test(message)) return { kind: 'timeout' };
@@ -181,7 +186,7 @@ export class IngestQueue {
       const job = await this.queue.getJob(jobId);
       if (!job) continue;
       return state === 'completed'
-        ? { kind: 'completed', result: job.returnvalue }
+        ? { kind: 'completed', result: this.openResult(job.returnvalue) }
         : { kind: 'failed', error: decodeFailure(job.failedReason) };
     }
   }
@@ -192,7 +197,7 @@ export class IngestQueue {
     const status = await owned.getState();
     const job = (await this.queue.getJob(owned.id!)) ?? owned;
     const progress = (typeof job.progress === 'object' ? job.progress : {}) as Partial<IngestProgress>;
-    const result = status === 'completed' ? (job.returnvalue ?? null) : null;
+    const result = status === 'completed' && job.returnvalue ? this.openResult(job.returnvalue) : null;
     return {
       job_id: job.id ?? '',
       status,
@@ -207,6 +212,14 @@ export class IngestQueue {
       result,
       error: status === 'failed' ? decodeFailure(job.failedReason) : null,
     };
+  }
+
+  /** A result as clients see it: sealed memories (MNEMO_PAYLOAD_KEY) opened. */
+  private openResult(result: IngestJobResult): IngestJobResult {
+    if (!result?.memories_sealed) return result;
+    if (!this.cipher) throw new Error('job result is encrypted but MNEMO_PAYLOAD_KEY is not set');
+    const { memories_sealed, ...rest } = result;
+    return { ...rest, memories: this.cipher.open(memories_sealed) };
   }
 
   /** Bounded: with Redis gone, BullMQ's close would wait for it forever. */

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '@mnemo/core';
+import { payloadCipherFrom, type Config, type PayloadCipher } from '@mnemo/core';
 import { LLM_BATCH_QUEUE, type LlmBatchPollData } from './queues';
 
 /**
@@ -10,6 +10,8 @@ import { LLM_BATCH_QUEUE, type LlmBatchPollData } from './queues';
 export class LlmBatchQueue<Entry> {
   readonly queue: Queue;
   private readonly pendingKey: string;
+  /** Entries hold the conversation as a prompt: sealed at rest like job payloads. */
+  private readonly cipher: PayloadCipher | null;
 
   constructor(
     private readonly config: Config,
@@ -29,11 +31,12 @@ export class LlmBatchQueue<Entry> {
     // calls that need Redis fail on their own. Without a listener they would crash the process.
     this.queue.on('error', () => undefined);
     this.pendingKey = `${config.MNEMO_QUEUE_PREFIX}:llm-batch:pending`;
+    this.cipher = payloadCipherFrom(config);
   }
 
   /** Parks a conversation's entries and asks for a submit at the end of the gathering window. */
   async add(jobId: string, entries: Entry[]): Promise<void> {
-    await this.redis.hset(this.pendingKey, jobId, JSON.stringify(entries));
+    await this.redis.hset(this.pendingKey, jobId, JSON.stringify(this.cipher ? this.cipher.seal(entries) : entries));
     const window = this.config.MNEMO_LLM_BATCH_WINDOW_MS;
     // Deduplicated without extending: the first conversation of a window fixes when it is submitted.
     await this.queue.add(LLM_BATCH_QUEUE.submitJob, {}, { delay: window, deduplication: { id: 'llm-batch-submit', ttl: Math.max(1, window) } });
@@ -42,7 +45,12 @@ export class LlmBatchQueue<Entry> {
   /** Takes every pending conversation at once, so two submits never batch the same one. */
   async takePending(): Promise<Map<string, Entry[]>> {
     const [[, pending]] = (await this.redis.multi().hgetall(this.pendingKey).del(this.pendingKey).exec()) as [[Error | null, Record<string, string>]];
-    return new Map(Object.entries(pending ?? {}).map(([jobId, raw]) => [jobId, JSON.parse(raw) as Entry[]]));
+    return new Map(
+      Object.entries(pending ?? {}).map(([jobId, raw]) => {
+        const stored = JSON.parse(raw) as unknown;
+        return [jobId, (this.cipher ? this.cipher.openValue(stored) : stored) as Entry[]];
+      }),
+    );
   }
 
   async poll(data: LlmBatchPollData): Promise<void> {
