@@ -82,10 +82,15 @@ function project(point: Point, withPayload: any, withVector: any) {
 export class FakeQdrant extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly collections = new Map<string, Collection>();
+  /** While set, every request to points answers 503: the store is down. */
+  unavailable = false;
 
   protected reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply {
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
+    if (this.unavailable && url.pathname.includes('/points')) {
+      return { status: 503, body: { status: { error: 'service unavailable' }, time: 0 } };
+    }
     try {
       return { status: 200, body: { result: this.handle(method, url.pathname, body), status: 'ok', time: 0.0001 } };
     } catch (err) {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
 import { createEmbedder, type UserProfile } from '@mnemo/pipeline';
-import { createRedis, IngestQueue, JobControl, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
+import { checkEvictionPolicy, createRedis, IngestQueue, JobControl, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createApp } from './app';
 
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   reportConnection(blocking, logger, 'api-events');
   resources.push({ name: 'redis', close: async () => void (redis.disconnect(), blocking.disconnect()) });
   await waitForRedis(redis, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
+  await checkEvictionPolicy(redis, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);
   const store = await openMemoryStore(config, embedder.dimension);

@@ -1,6 +1,6 @@
 import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
 import { createEmbedder } from '@mnemo/pipeline';
-import { createRedis, INGEST_QUEUE, reportConnection, waitForRedis } from '@mnemo/queue';
+import { checkEvictionPolicy, createRedis, INGEST_QUEUE, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { startHealthServer } from './health-server';
 import { startWorkers } from './start-workers';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   reportConnection(connection, logger, 'worker');
   resources.push({ name: 'redis', close: async () => void connection.disconnect() });
   await waitForRedis(connection, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
+  await checkEvictionPolicy(connection, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);
   const store = await openMemoryStore(config, embedder.dimension);

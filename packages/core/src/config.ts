@@ -88,6 +88,8 @@ export const configSchema = z.object({
     .default('mnemo'),
   MNEMO_API_KEYS: bootstrapKeys,
 
+  /** Refuse to start (instead of warning) when Redis may evict keys (maxmemory-policy not noeviction). */
+  MNEMO_REQUIRE_NOEVICTION: flag(false),
   /** How long a process waits for Redis at start-up before giving up with advice. */
   MNEMO_REDIS_CONNECT_TIMEOUT_MS: intFrom(10_000, 100),
   /** How long POST /v1/memories waits for its job before answering 202. */

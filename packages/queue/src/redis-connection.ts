@@ -70,3 +70,24 @@ export function reportConnection(redis: Pick<Redis, 'on'>, logger: Pick<Logger, 
     logger.info('Redis reachable again', { connection: name });
   });
 }
+
+/**
+ * BullMQ needs Redis to keep every key: under an eviction policy, a full
+ * Redis silently drops queued jobs. Warns at start-up, or refuses to start
+ * when `strict`. A Redis that hides CONFIG (some managed services) is
+ * trusted, with a note.
+ */
+export async function checkEvictionPolicy(redis: Redis, logger: Pick<Logger, 'warn' | 'info'>, strict: boolean): Promise<void> {
+  let policy: string | undefined;
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    policy = reply[1];
+  } catch {
+    logger.info('could not read Redis maxmemory-policy (CONFIG is not allowed); make sure it is noeviction');
+    return;
+  }
+  if (!policy || policy === 'noeviction') return;
+  const message = `Redis maxmemory-policy is ${policy}: when Redis is full it will evict queued jobs. Set it to noeviction (redis-server --maxmemory-policy noeviction).`;
+  if (strict) throw new Error(`${message} Refusing to start (MNEMO_REQUIRE_NOEVICTION=true).`);
+  logger.warn(message);
+}
