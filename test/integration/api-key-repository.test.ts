@@ -37,6 +37,17 @@ describe('ApiKeyRepository', () => {
     expect(listed?.revoked_at).toEqual(expect.any(String));
   });
 
+  it('remembers verified keys briefly: another process sees a revocation within 5 s', async () => {
+    const { key, stored } = await repo.create('carol', 'user');
+    const other = new ApiKeyRepository(redis, prefix, []);
+    const now = Date.now();
+    expect(await other.verify(key, now)).toMatchObject({ userId: 'carol' });
+    await repo.revoke(stored.key_id);
+    expect(await repo.verify(key, now)).toBeNull();
+    expect(await other.verify(key, now + 1_000)).toMatchObject({ userId: 'carol' });
+    expect(await other.verify(key, now + 5_001)).toBeNull();
+  });
+
   it('accepts bootstrap keys from the environment', async () => {
     expect(await repo.verify('dev-key')).toMatchObject({ userId: 'dev', role: 'service' });
   });

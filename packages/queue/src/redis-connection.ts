@@ -15,7 +15,8 @@ export type ConnectionKind = 'command' | 'blocking';
 export function createRedis(url: string, kind: ConnectionKind, name = 'mnemo'): Redis {
   const options: RedisOptions =
     kind === 'command'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, connectionName: name }
+      ? // Auto-pipelining sends the commands of concurrent requests in one write: fewer syscalls under load.
+        { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, connectionName: name, enableAutoPipelining: true }
       : { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName: name };
   // Reconnect quickly at first, then every 2 s at most.
   options.retryStrategy = (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
