@@ -141,7 +141,7 @@ describe('operators: dashboard, metrics and job control', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(view.status).toBe('completed');
-    expect(view.result.resumed_stages).toEqual(['analyze', 'extract', 'classify']);
+    expect(view.result.resumed_stages).toEqual(['analyze', 'extract']);
     expect(view.result.memories_created).toBeGreaterThanOrEqual(1);
 
     // A retry of a job that is not failed, and discarding.

@@ -165,13 +165,14 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       const stage = err instanceof StageFailed ? err.stage : 'unknown';
       const cause = err instanceof StageFailed ? err.cause : err;
       if (isMnemoError(cause)) await recordUsage((cause.details as { llm?: IngestJobResult['llm'] } | undefined)?.llm);
-      if (cause instanceof ExtractionDeferred && deps.batching && checkpoint?.outputs.analyze) {
+      if (cause instanceof ExtractionDeferred && deps.batching) {
         // Wait for the batch; the far-off delay is the fallback if no answer ever comes.
-        await deps.batching.defer(job.id!, checkpoint.outputs.analyze);
+        const deferred: Checkpoint = { outputs: { ...(checkpoint?.outputs ?? {}), analyze: cause.analysis }, stage_ms: checkpoint?.stage_ms ?? {} };
+        await deps.batching.defer(job.id!, cause.analysis);
         await job.updateData(
           sealJobData(cipher, {
             ...data,
-            checkpoint: checkpoint as unknown as Record<string, unknown>,
+            checkpoint: deferred as unknown as Record<string, unknown>,
             batch: { state: 'pending', deferred_at: new Date().toISOString() },
           }),
         );

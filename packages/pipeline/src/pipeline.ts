@@ -34,6 +34,12 @@ export type StageContext = { input: PipelineInput } & Partial<StageOutputs>;
 export interface Stage<N extends StageName = StageName> {
   name: N;
   run(ctx: StageContext): Promise<StageOutputs[N]>;
+  /**
+   * Saved to the checkpoint when done: its output costs more to redo than
+   * to write (a model call, a hosted embedding). Cheap offline stages are
+   * recomputed on a retry instead of written after every stage.
+   */
+  checkpoint?: boolean;
 }
 
 export interface PipelineDeps {
@@ -53,6 +59,13 @@ export interface PipelineDeps {
 /** Thrown by extract when the input asks for deferral: the job waits for a batch answer. */
 export class ExtractionDeferred extends Error {
   override name = 'ExtractionDeferred';
+  constructor(
+    message: string,
+    /** What the batch request is built from, and what the job resumes with. */
+    readonly analysis: Analysis,
+  ) {
+    super(message);
+  }
 }
 
 function need<T>(value: T | undefined, stage: StageName): T {
@@ -67,9 +80,11 @@ export function ingestStages(deps: PipelineDeps): Stage[] {
     analyze: { name: 'analyze', run: async (ctx) => analyze(ctx.input, deps.chunkTokens) },
     extract: {
       name: 'extract',
+      checkpoint: true,
       run: async (ctx) => {
-        if (ctx.input.deferExtraction) throw new ExtractionDeferred('extraction deferred to a message batch');
-        return deps.extractor.extract(need(ctx.analyze, 'extract'));
+        const analysis = need(ctx.analyze, 'extract');
+        if (ctx.input.deferExtraction) throw new ExtractionDeferred('extraction deferred to a message batch', analysis);
+        return deps.extractor.extract(analysis);
       },
     },
     classify: {
@@ -77,7 +92,7 @@ export function ingestStages(deps: PipelineDeps): Stage[] {
       run: (ctx) => deps.classifier.classify(need(ctx.extract, 'classify').facts, need(ctx.analyze, 'classify').referenceTime),
     },
     categorize: { name: 'categorize', run: (ctx) => deps.categorizer.categorize(need(ctx.classify, 'categorize')) },
-    embed: { name: 'embed', run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder) },
+    embed: { name: 'embed', checkpoint: true, run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder) },
     store: {
       name: 'store',
       run: (ctx) => storeFacts(ctx.input, need(ctx.embed, 'store'), { store: deps.store, reconciler: deps.reconciler, lock: deps.lock, now }),

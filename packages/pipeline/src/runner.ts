@@ -56,7 +56,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 /**
  * Runs the stages in order, timing each, skipping those whose output is in
- * the checkpoint, so a retry resumes at the stage that failed.
+ * the checkpoint, so a retry resumes after the last costly stage it
+ * finished (the cheap ones in between are run again).
  */
 export async function runStages(
   stages: Stage[],
@@ -83,7 +84,7 @@ export async function runStages(
       throw new StageFailed(stage.name, err);
     }
     stageMs[stage.name] = Math.round((performance.now() - started) * 1000) / 1000;
-    if (i < stages.length - 1) await hooks.onCheckpoint?.({ outputs: { ...outputs }, stage_ms: { ...stageMs } });
+    if (stage.checkpoint && i < stages.length - 1) await hooks.onCheckpoint?.({ outputs: { ...outputs }, stage_ms: { ...stageMs } });
   }
   return { outputs: outputs as StageOutputs, stage_ms: stageMs, resumed };
 }

@@ -53,6 +53,9 @@ const M_COLUMNS = COLUMNS.map((c) => `m.${c}`).join(', ');
 /** How many candidates each retriever contributes before fusion. */
 const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 50;
+/** KNN asks for this many times the pool, so filters applied after it rarely run short; sqlite-vec caps k. */
+const KNN_OVERSAMPLE = 4;
+const KNN_MAX = 4_096;
 
 function toMemory(row: MemoryRow): Memory {
   const provenance = JSON.parse(row.provenance);
@@ -263,30 +266,32 @@ export class SqliteMemoryStore implements MemoryStore {
     const pool = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
     const scope = where(userId, filter);
     const embedding = new Float32Array(vector);
-    // Exact distances over the user's (filtered) memories: filters stay exact, and
-    // brute force over one user's vectors is fast at the scale of personal memory.
-    const byVector = this
-      .statement<unknown[], MemoryRow & { distance: number }>(
-        `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
-           FROM memories m JOIN memory_vectors v ON v.rowid = m.rowid
-          WHERE ${scope.sql} AND v.user_id = ?
-          ORDER BY distance LIMIT ?`,
-      )
-      .all(embedding, ...scope.params, userId, pool);
+    const byVector = this.nearest(userId, embedding, scope, pool);
 
+    // Lexical side: FTS ranks; distances are computed for its few hits only.
     const terms = queryTerms(text);
-    const byText = terms.length
+    const textRows = terms.length
       ? this
-          .statement<unknown[], MemoryRow & { distance: number }>(
-            `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
+          .statement<unknown[], MemoryRow>(
+            `SELECT ${M_COLUMNS}
                FROM memories_fts f
                JOIN memories m ON m.rowid = f.rowid
-               JOIN memory_vectors v ON v.rowid = m.rowid
-              WHERE memories_fts MATCH ? AND ${scope.sql} AND v.user_id = ?
+              WHERE memories_fts MATCH ? AND ${scope.sql}
               ORDER BY bm25(memories_fts) LIMIT ?`,
           )
-          .all(embedding, terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR '), ...scope.params, userId, pool)
+          .all(terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR '), ...scope.params, pool)
       : [];
+    const known = new Map(byVector.map((r) => [r.rowid, r.distance]));
+    const missing = textRows.filter((r) => !known.has(r.rowid)).map((r) => r.rowid);
+    if (missing.length > 0) {
+      const distances = this
+        .statement<[Float32Array, string], { rowid: number; distance: number }>(
+          'SELECT rowid, vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid IN (SELECT value FROM json_each(?))',
+        )
+        .all(embedding, JSON.stringify(missing));
+      for (const d of distances) known.set(d.rowid, d.distance);
+    }
+    const byText = textRows.map((r) => ({ ...r, distance: known.get(r.rowid) ?? 2 }));
 
     const rows = new Map<string, MemoryRow & { distance: number }>();
     for (const row of [...byVector, ...byText]) rows.set(row.id, row);
@@ -298,6 +303,42 @@ export class SqliteMemoryStore implements MemoryStore {
         const row = rows.get(id)!;
         return { memory: toMemory(row), vector_distance: Math.min(1, Math.max(0, row.distance / 2)), score };
       });
+  }
+
+  /**
+   * The user's `pool` nearest memories that pass the filter. sqlite-vec's
+   * KNN runs inside the user's partition (brute force in C, milliseconds
+   * for ten thousand vectors), oversampled so filters rarely leave fewer
+   * than the pool. If they do while more neighbours exist, the exact scan
+   * over the user's filtered rows answers instead, so filters stay exact.
+   */
+  private nearest(userId: string, embedding: Float32Array, scope: { sql: string; params: unknown[] }, pool: number): (MemoryRow & { distance: number })[] {
+    const k = Math.min(KNN_MAX, pool * KNN_OVERSAMPLE);
+    const knn = this
+      .statement<[Float32Array, string, number], { rowid: number; distance: number }>(
+        'SELECT rowid, distance FROM memory_vectors WHERE embedding MATCH ? AND user_id = ? AND k = ?',
+      )
+      .all(embedding, userId, k);
+    const distance = new Map(knn.map((n) => [n.rowid, n.distance]));
+    const rows = knn.length
+      ? this
+          .statement<unknown[], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?)) AND ${scope.sql}`)
+          .all(JSON.stringify(knn.map((n) => n.rowid)), ...scope.params)
+      : [];
+    if (rows.length >= pool || knn.length < k) {
+      return rows
+        .map((r) => ({ ...r, distance: distance.get(r.rowid)! }))
+        .sort((a, b) => a.distance - b.distance)
+        .slice(0, pool);
+    }
+    return this
+      .statement<unknown[], MemoryRow & { distance: number }>(
+        `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
+           FROM memories m JOIN memory_vectors v ON v.rowid = m.rowid
+          WHERE ${scope.sql} AND v.user_id = ?
+          ORDER BY distance LIMIT ?`,
+      )
+      .all(embedding, ...scope.params, userId, pool);
   }
 
   async get(userId: string, id: string): Promise<Memory | null> {
