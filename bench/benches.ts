@@ -53,6 +53,31 @@ async function waitForHttp(base: string, route = '/healthz'): Promise<void> {
   throw new Error(`${base}${route} did not come up`);
 }
 
+/** An IngestQueue on its own connections for the duration of `fn`. */
+async function withIngest<T>(env: Record<string, string>, fn: (ingest: IngestQueue, command: Redis) => Promise<T>): Promise<T> {
+  const command = createRedis(REDIS_URL, 'command', 'bench');
+  const blocking = createRedis(REDIS_URL, 'blocking', 'bench-events');
+  await waitForRedis(command, REDIS_URL, 5_000);
+  const ingest = new IngestQueue(loadConfig(env), command, blocking);
+  try {
+    return await fn(ingest, command);
+  } finally {
+    await ingest.close();
+    command.disconnect();
+    blocking.disconnect();
+  }
+}
+
+/** Waits until `total` ingest jobs have completed; any failed job ends the benchmark. */
+async function completion(ingest: IngestQueue, total: number, pollMs = 50): Promise<void> {
+  for (;;) {
+    const counts = await ingest.queue.getJobCounts('completed', 'failed');
+    if (counts.failed) throw new Error(`${counts.failed} jobs failed`);
+    if ((counts.completed ?? 0) >= total) return;
+    await sleep(pollMs);
+  }
+}
+
 /** A ten-message conversation (five user turns) with facts of its own. */
 function conversation(i: number) {
   const facts = [
@@ -158,22 +183,12 @@ export async function pipeline(): Promise<BenchResult> {
   for (let run = 0; run < RUNS; run++) {
     await withSetup('pipeline', async ({ prefix, dir, started }) => {
       const env = { MNEMO_QUEUE_PREFIX: prefix, MNEMO_DATA_DIR: dir, MNEMO_WORKER_CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '8' };
-      const command = createRedis(REDIS_URL, 'command', 'bench');
-      const blocking = createRedis(REDIS_URL, 'blocking', 'bench-events');
-      await waitForRedis(command, REDIS_URL, 5_000);
-      const ingest = new IngestQueue(loadConfig(env), command, blocking);
-      try {
+      await withIngest(env, async (ingest, command) => {
         const before = Number(/used_memory:(\d+)/.exec(await command.info('memory'))?.[1]);
         await ingest.enqueueMany(Array.from({ length: total }, (_, i) => ({ userId: `u${i % 100}`, conversation: conversation(i) })));
         const worker = await start('worker', env, started);
         const t0 = performance.now();
-        let done = 0;
-        while (done < total) {
-          await sleep(100);
-          const counts = await ingest.queue.getJobCounts('completed', 'failed');
-          if (counts.failed) throw new Error(`${counts.failed} jobs failed`);
-          done = counts.completed ?? 0;
-        }
+        await completion(ingest, total, 100);
         rates.push(total / ((performance.now() - t0) / 1000));
         rss = peakRssMb(worker.child.pid!) ?? rss;
         const after = Number(/used_memory:(\d+)/.exec(await command.info('memory'))?.[1]);
@@ -183,11 +198,7 @@ export async function pipeline(): Promise<BenchResult> {
         for (const job of jobs) for (const [stage, ms] of Object.entries(job.returnvalue.stage_ms)) sums[stage] = (sums[stage] ?? 0) + (ms as number);
         const all = Object.values(sums).reduce((a, b) => a + b, 0);
         for (const [stage, ms] of Object.entries(sums)) (shares[stage] ??= []).push((100 * ms) / all);
-      } finally {
-        await ingest.close();
-        command.disconnect();
-        blocking.disconnect();
-      }
+      });
     });
   }
   return {
@@ -213,28 +224,14 @@ export async function slowLlm(): Promise<BenchResult> {
     try {
       await withSetup('slow-llm', async ({ prefix, dir, started }) => {
         const env = { MNEMO_QUEUE_PREFIX: prefix, MNEMO_DATA_DIR: dir, MNEMO_WORKER_CONCURRENCY: '50', ANTHROPIC_API_KEY: 'sk-bench', ANTHROPIC_BASE_URL: fake.url };
-        const command = createRedis(REDIS_URL, 'command', 'bench');
-        const blocking = createRedis(REDIS_URL, 'blocking', 'bench-events');
-        await waitForRedis(command, REDIS_URL, 5_000);
-        const ingest = new IngestQueue(loadConfig(env), command, blocking);
-        try {
+        await withIngest(env, async (ingest) => {
           await start('worker', env, started);
           const t0 = performance.now();
           // One user each: no earlier memories, so no reconciliation call; one model call per conversation.
           await ingest.enqueueMany(Array.from({ length: total }, (_, i) => ({ userId: `llm-${i}`, conversation: { ...conversation(i), messages: conversation(i).messages.slice(0, 2) } })));
-          let done = 0;
-          while (done < total) {
-            await sleep(50);
-            const counts = await ingest.queue.getJobCounts('completed', 'failed');
-            if (counts.failed) throw new Error(`${counts.failed} jobs failed`);
-            done = counts.completed ?? 0;
-          }
+          await completion(ingest, total);
           rates.push(total / ((performance.now() - t0) / 1000));
-        } finally {
-          await ingest.close();
-          command.disconnect();
-          blocking.disconnect();
-        }
+        });
       });
     } finally {
       await fake.stop();

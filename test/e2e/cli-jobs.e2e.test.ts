@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { MnemoError } from '@mnemo/core';
-import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { stagesFailingAt } from '../support/faulty-stages';
 import { assertBuilt, runCli } from '../support/processes';
 import { SERVICE_KEY, startStack, type Stack } from '../support/stack';
 
@@ -14,13 +14,7 @@ describe('mnemo jobs', () => {
     assertBuilt();
     stack = await startStack({ MNEMO_JOB_ATTEMPTS: '1' });
     env = { REDIS_URL: stack.config.REDIS_URL, MNEMO_QUEUE_PREFIX: stack.config.MNEMO_QUEUE_PREFIX };
-    await stack.startWorker((deps) =>
-      ingestStages(deps).map((stage): Stage =>
-        stage.name === 'embed'
-          ? { ...stage, run: async (ctx) => (broken ? Promise.reject(new MnemoError('PROCESSING_ERROR', 'embedder offline')) : stage.run(ctx)) }
-          : stage,
-      ),
-    );
+    await stack.startWorker(stagesFailingAt('embed', () => (broken ? new MnemoError('PROCESSING_ERROR', 'embedder offline') : null)));
   });
   afterAll(() => stack.close());
 

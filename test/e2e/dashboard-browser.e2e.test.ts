@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { MnemoError } from '@mnemo/core';
-import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { mentions, stagesFailingAt } from '../support/faulty-stages';
 import { ROOT } from '../support/processes';
 import { ADMIN_KEY, SERVICE_KEY, startStack, type Stack } from '../support/stack';
 
@@ -29,20 +29,8 @@ describeWithBrowser('the dashboard in a browser', () => {
   beforeAll(async () => {
     fs.mkdirSync(OUTPUT, { recursive: true });
     stack = await startStack({ MNEMO_JOB_ATTEMPTS: '1' });
-    await stack.startWorker((deps) =>
-      ingestStages(deps).map((stage): Stage =>
-        stage.name === 'categorize'
-          ? {
-              ...stage,
-              run: async (ctx) => {
-                if (ctx.input.conversation.messages.some((m) => m.content.includes(poison))) {
-                  throw new MnemoError('PROCESSING_ERROR', 'the category service is down');
-                }
-                return stage.run(ctx);
-              },
-            }
-          : stage,
-      ),
+    await stack.startWorker(
+      stagesFailingAt('categorize', (ctx) => (mentions(ctx, poison) ? new MnemoError('PROCESSING_ERROR', 'the category service is down') : null)),
     );
     server = await new Promise((resolve) => {
       const s = stack.app.listen(0, '127.0.0.1', () => resolve(s));

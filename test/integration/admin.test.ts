@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { MnemoError } from '@mnemo/core';
-import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { mentions, stagesFailingAt } from '../support/faulty-stages';
 import { ADMIN_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
 jest.setTimeout(30_000);
@@ -17,20 +17,8 @@ describe('operators: dashboard, metrics and job control', () => {
   let poison = 'FAIL-ME';
   beforeAll(async () => {
     stack = await startStack({ MNEMO_JOB_ATTEMPTS: '1' });
-    await stack.startWorker((deps) =>
-      ingestStages(deps).map((stage): Stage =>
-        stage.name === 'categorize'
-          ? {
-              ...stage,
-              run: async (ctx) => {
-                if (ctx.input.conversation.messages.some((m) => m.content.includes(poison))) {
-                  throw new MnemoError('PROCESSING_ERROR', 'the categorizer rejected this conversation');
-                }
-                return stage.run(ctx);
-              },
-            }
-          : stage,
-      ),
+    await stack.startWorker(
+      stagesFailingAt('categorize', (ctx) => (mentions(ctx, poison) ? new MnemoError('PROCESSING_ERROR', 'the categorizer rejected this conversation') : null)),
     );
   });
   afterAll(() => stack.close());

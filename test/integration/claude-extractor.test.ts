@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { buildTaxonomy } from '@mnemo/core';
-import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { stagesFailingAt } from '../support/faulty-stages';
 import { extractionSchema, toolInputSchema } from '../../packages/pipeline/src/claude/extraction-schema';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { MEMSYNC_EXAMPLE, SERVICE_KEY, startStack, type Stack } from '../support/stack';
@@ -35,13 +35,7 @@ describe('Claude extractor through @anthropic-ai/sdk against a loopback Messages
     await fake.start();
     stack = await startStack({ ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: fake.url, MNEMO_JOB_ATTEMPTS: '3' });
     // The real stages, with a store stage that can be made to fail on demand.
-    await stack.startWorker((deps) =>
-      ingestStages(deps).map((stage): Stage =>
-        stage.name === 'store'
-          ? { ...stage, run: async (ctx) => (storeFailures-- > 0 ? Promise.reject(new Error('store unavailable')) : stage.run(ctx)) }
-          : stage,
-      ),
-    );
+    await stack.startWorker(stagesFailingAt('store', () => (storeFailures-- > 0 ? new Error('store unavailable') : null)));
   });
   afterAll(async () => {
     await stack.close();

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { loadConfig, MnemoError } from '@mnemo/core';
 import { createRedis, IngestQueue, waitForRedis } from '@mnemo/queue';
-import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { stagesFailingAt } from '../support/faulty-stages';
 import { TEST_REDIS_URL, uniquePrefix } from '../support/redis';
 import { startStack, USER_KEY, type Stack } from '../support/stack';
 
@@ -48,10 +48,7 @@ describe('data at rest in Redis', () => {
     await stack?.close();
   });
 
-  const failingStore = (deps: Parameters<typeof ingestStages>[0]) =>
-    ingestStages(deps).map((stage): Stage =>
-      stage.name === 'store' ? { ...stage, run: async (ctx) => (broken ? Promise.reject(new MnemoError('PROCESSING_ERROR', 'store down')) : stage.run(ctx)) } : stage,
-    );
+  const failingStore = stagesFailingAt('store', () => (broken ? new MnemoError('PROCESSING_ERROR', 'store down') : null));
 
   it('seals conversation text and checkpoints with AES-256-GCM, and drops text from completed jobs', async () => {
     stack = await startStack({ MNEMO_QUEUE_PREFIX: prefix, MNEMO_PAYLOAD_KEY: keyA, MNEMO_JOB_ATTEMPTS: '1' });

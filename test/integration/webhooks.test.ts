@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import request from 'supertest';
 import { MnemoError } from '@mnemo/core';
-import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { stagesFailingAt } from '../support/faulty-stages';
 import { verifyWebhookSignature, WEBHOOK_QUEUE } from '@mnemo/queue';
 import { Queue } from 'bullmq';
 import { LoopbackServer, type LoopbackReply } from '../support/loopback-server';
@@ -60,11 +60,7 @@ describe('webhook deliveries', () => {
   beforeAll(async () => {
     await receiver.start();
     stack = await startStack({ MNEMO_WEBHOOK_ALLOW_PRIVATE: 'true', MNEMO_WEBHOOK_BACKOFF_MS: '20', MNEMO_WEBHOOK_ATTEMPTS: '3', MNEMO_JOB_ATTEMPTS: '1' });
-    await stack.startWorker((deps) =>
-      ingestStages(deps).map((stage): Stage =>
-        stage.name === 'embed' ? { ...stage, run: async (ctx) => (broken ? Promise.reject(new MnemoError('PROCESSING_ERROR', 'embedder down')) : stage.run(ctx)) } : stage,
-      ),
-    );
+    await stack.startWorker(stagesFailingAt('embed', () => (broken ? new MnemoError('PROCESSING_ERROR', 'embedder down') : null)));
     deliveries = stack.jobs.queues.get(WEBHOOK_QUEUE.name)!;
   });
   afterAll(async () => {
