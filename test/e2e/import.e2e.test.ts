@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -6,7 +5,7 @@ import { loadConfig } from '@mnemo/core';
 import { createRedis, IngestQueue } from '@mnemo/queue';
 import { SqliteMemoryStore } from '@mnemo/store';
 import { chatGptConversation, claudeConversation } from '../support/chat-exports';
-import { assertBuilt, freePort, ROOT, runCli, startProcess, type MnemoProcess } from '../support/processes';
+import { assertBuilt, freePort, runCli, spawnCli, startProcess, type MnemoProcess } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
@@ -17,17 +16,8 @@ const TOTAL = 2_000;
 
 /** `mnemo import` as a child process, to interrupt and to watch. */
 function importer(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps/cli/dist/main.js'), 'import', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }), report: () => JSON.parse(stdout) as Record<string, any> };
+  const run = spawnCli(['import', ...args], env);
+  return { ...run, report: () => JSON.parse(run.output().stdout) as Record<string, any> };
 }
 
 describe('mnemo import against the running services', () => {

@@ -1,26 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { OwnRedis } from '../support/own-redis';
 import { assertBuilt, freePort, startProcess, type MnemoProcess } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
 jest.setTimeout(60_000);
 
-/** A Redis of the test's own, to stop and start under a running worker. */
-function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => /Ready to accept connections/.test(d.toString()) && resolve(child));
-    child.on('error', reject);
-  });
-}
-
 describe('a worker reports its health on MNEMO_WORKER_PORT', () => {
   const dataDir = makeTempDir('worker-health');
-  let redis: ChildProcess | undefined;
+  const redisDir = makeTempDir('worker-health-redis');
+  let redis: OwnRedis | undefined;
   let worker: MnemoProcess | undefined;
   afterAll(async () => {
     await worker?.stop('SIGKILL');
-    redis?.kill('SIGKILL');
+    await redis?.stop('SIGKILL');
     removeTempDir(dataDir);
+    removeTempDir(redisDir);
   });
 
   const ready = async (base: string) => {
@@ -38,11 +31,11 @@ describe('a worker reports its health on MNEMO_WORKER_PORT', () => {
 
   it('is ready while consuming, not ready while Redis is gone, and ready again when it returns', async () => {
     assertBuilt();
-    const redisPort = await freePort();
     const healthPort = await freePort();
     const base = `http://127.0.0.1:${healthPort}`;
-    redis = await startRedis(redisPort);
-    worker = startProcess('worker', { REDIS_URL: `redis://127.0.0.1:${redisPort}`, MNEMO_DATA_DIR: dataDir, MNEMO_WORKER_PORT: String(healthPort) });
+    redis = new OwnRedis(await freePort(), redisDir);
+    await redis.start();
+    worker = startProcess('worker', { REDIS_URL: redis.url, MNEMO_DATA_DIR: dataDir, MNEMO_WORKER_PORT: String(healthPort) });
     await worker.waitForOutput(/worker ready/);
 
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
@@ -51,12 +44,12 @@ describe('a worker reports its health on MNEMO_WORKER_PORT', () => {
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('process_resident_memory_bytes');
     expect((await fetch(`${base}/nope`)).status).toBe(404);
 
-    redis.kill('SIGKILL');
+    await redis.stop('SIGKILL');
     const down = await until(base, 503);
     expect(down.body).toMatchObject({ status: 'not_ready', checks: { redis: { ok: false }, consuming: { ok: false } } });
     expect((await fetch(`${base}/healthz`)).status).toBe(200); // alive, just not ready
 
-    redis = await startRedis(redisPort);
+    await redis.start();
     expect((await until(base, 200)).body.status).toBe('ready');
   });
 });

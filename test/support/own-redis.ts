@@ -35,15 +35,15 @@ export class OwnRedis {
     });
   }
 
-  /** SIGTERM: Redis flushes its append-only file and exits. */
-  async stop(): Promise<void> {
+  /** SIGTERM: Redis flushes its append-only file and exits. SIGKILL: it dies as a crash would. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     this.child = null;
     child.removeAllListeners('exit');
     await new Promise<void>((resolve) => {
       child.on('exit', () => resolve());
-      child.kill('SIGTERM');
+      child.kill(signal);
     });
   }
 }

@@ -75,22 +75,28 @@ export function startProcess(kind: 'api' | 'worker', env: Record<string, string>
   return new MnemoProcess(kind, child);
 }
 
-/** Runs the CLI to completion; resolves with stdout, rejects with its output on failure. */
-export function runCli(args: string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ENTRY.cli, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(stdout.trim()) : reject(new Error(`mnemo ${args.join(' ')} exited ${code}: ${stderr}`)),
-    );
+/** The CLI as a child process, its output collected: to watch, interrupt, or await. */
+export function spawnCli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [ENTRY.cli, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** Runs the CLI to completion; resolves with stdout, rejects with its output on failure. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<string> {
+  const run = spawnCli(args, env);
+  const code = await run.exited;
+  const { stdout, stderr } = run.output();
+  if (code !== 0) throw new Error(`mnemo ${args.join(' ')} exited ${code}: ${stderr}`);
+  return stdout.trim();
 }
 
 export interface Services {
