@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   // Unauthenticated like /healthz: scrapers sit inside the deployment's network; it holds no user data.
   app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await metrics.render());
   });
   app.use(adminRouter({ config: deps.config, redis: deps.redis, keys: deps.keys, jobs: deps.jobs, stats, usage }));
 

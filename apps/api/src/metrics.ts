@@ -28,7 +28,30 @@ function fleetMetric(name: string, help: string, type: 'counter' | 'histogram', 
   } as unknown as Metric;
 }
 
-export function createMetrics({ jobs, stats, usage }: MetricsSources) {
+/** Memoises a read for the lifetime of one object: one scrape. */
+const once = <T>(read: () => Promise<T>) => {
+  let value: Promise<T> | null = null;
+  return () => (value ??= read());
+};
+
+/** The Redis reads of one scrape: several metrics come from the same hashes, each read once. */
+function snapshot(sources: MetricsSources) {
+  return {
+    queues: once(() => sources.jobs.stats()),
+    totals: once(() => sources.stats.totals()),
+    failures: once(() => sources.stats.failures()),
+    stageHistograms: once(() => sources.stats.stageHistograms()),
+    usage: once(() => sources.usage.read(1)),
+  };
+}
+
+export function createMetrics(sources: MetricsSources) {
+  // Set while a scrape renders; scrapes render one at a time, so each sees only its own reads.
+  let current: ReturnType<typeof snapshot> | null = null;
+  const now = () => current ?? snapshot(sources);
+  const jobs = { stats: () => now().queues() };
+  const stats = { totals: () => now().totals(), failures: () => now().failures(), stageHistograms: () => now().stageHistograms() };
+  const usage = { read: () => now().usage() };
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -100,10 +123,10 @@ export function createMetrics({ jobs, stats, usage }: MetricsSources) {
       Object.entries((await stats.totals()).by_type).map(([type, value]) => ({ labels: { type }, value })),
     ),
     fleetMetric('mnemo_llm_calls_total', 'Model calls made (extraction, reconciliation, bios).', 'counter', async () => [
-      { value: (await usage.read(1)).total.calls },
+      { value: (await usage.read()).total.calls },
     ]),
     fleetMetric('mnemo_llm_tokens_total', 'Model tokens, by kind.', 'counter', async () => {
-      const { total } = await usage.read(1);
+      const { total } = await usage.read();
       return (['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const).map((kind) => ({
         labels: { kind: kind.replace(/_tokens$/, '') },
         value: total[kind],
@@ -127,5 +150,20 @@ export function createMetrics({ jobs, stats, usage }: MetricsSources) {
     next();
   };
 
-  return { registry, middleware };
+  let rendering: Promise<unknown> = Promise.resolve();
+  /** The exposition text of one scrape. */
+  const render = (): Promise<string> => {
+    const run = rendering.then(async () => {
+      current = snapshot(sources);
+      try {
+        return await registry.metrics();
+      } finally {
+        current = null;
+      }
+    });
+    rendering = run.catch(() => undefined);
+    return run;
+  };
+
+  return { registry, middleware, render };
 }
