@@ -126,13 +126,17 @@ const DISLIKES = String.raw`(?:hates|dislikes|cannot stand|can't stand|is not a 
 // The thing ends where a qualifier starts ("hiking on weekends", "coffee anymore").
 const THING = String.raw`([\p{L}\p{N} -]+?)(?:\s+(?:anymore|any more|these days|every|on|in|at|with|during|when|because|since|after|before)\b.*)?$`;
 
+// Built once: stance() runs for every fact and every candidate it is compared with.
+const NEGATIVE_STANCE = new RegExp(`${LEAD}${DISLIKES}\\s+(?:to\\s+)?(?:like\\s+|enjoy\\s+|eat\\s+|eating\\s+|drink\\s+|drinking\\s+|play\\s+|playing\\s+|watch\\s+|watching\\s+)?${THING}`, 'u');
+const POSITIVE_STANCE = new RegExp(`${LEAD}(?:really\\s+|absolutely\\s+|truly\\s+)*${LIKES}\\s+${THING}`, 'u');
+
 function stance(text: string): FactAttribute[] {
-  const negative = new RegExp(`${LEAD}${DISLIKES}\\s+(?:to\\s+)?(?:like\\s+|enjoy\\s+|eat\\s+|eating\\s+|drink\\s+|drinking\\s+|play\\s+|playing\\s+|watch\\s+|watching\\s+)?${THING}`, 'u').exec(text);
+  const negative = NEGATIVE_STANCE.exec(text);
   if (negative) {
     const head = headStem(negative[1]!);
     return head ? [{ name: `stance:${head}`, value: 'likes', negated: true }] : [];
   }
-  const positive = new RegExp(`${LEAD}(?:really\\s+|absolutely\\s+|truly\\s+)*${LIKES}\\s+${THING}`, 'u').exec(text);
+  const positive = POSITIVE_STANCE.exec(text);
   if (positive) {
     const head = headStem(positive[1]!);
     return head ? [{ name: `stance:${head}`, value: 'likes', negated: false }] : [];
