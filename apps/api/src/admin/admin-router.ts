@@ -4,6 +4,7 @@ import { createBullBoard } from '@bull-board/api';
 import { ExpressAdapter } from '@bull-board/express';
 import cookieParser from 'cookie-parser';
 import express, { Router } from 'express';
+import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { MnemoError, type Config } from '@mnemo/core';
 import { INGEST_QUEUE, type JobControl, type LlmUsageTotals, type PipelineStats } from '@mnemo/queue';
@@ -11,7 +12,6 @@ import { adminAuth } from './admin-auth';
 import { AdminSessions } from './admin-sessions';
 import { overviewPage } from './pages';
 import { redactJobData, redactJobResult } from './redact';
-import type { Redis } from 'ioredis';
 
 export interface AdminDeps {
   config: Config;

@@ -30,6 +30,25 @@ function isoTime(value: unknown): string | undefined {
   return undefined;
 }
 
+/** An export's conversation as a body: the source id names the thread and the idempotency key. */
+function exportBody(
+  app: 'chatgpt' | 'claude',
+  sourceId: string,
+  agentId: string,
+  messages: ImportMessage[],
+  created: string | undefined,
+  title: string | undefined,
+): ImportBody {
+  return {
+    messages,
+    agent_id: agentId,
+    thread_id: sourceId,
+    source: `${app}-export`,
+    metadata: { timestamp: created ?? messages[0]!.timestamp, platform: app, title },
+    idempotency_key: `import:${app}:${sourceId}`,
+  };
+}
+
 interface ChatGptNode {
   id?: string;
   parent?: string | null;
@@ -82,14 +101,7 @@ export function fromChatGpt(conversation: ChatGptConversation, agentId: string):
     messages.push({ role, content: text, id: message.id ?? node.id, timestamp: isoTime(message.create_time) });
   }
   if (messages.length === 0) return { invalid: 'no user or assistant text in the conversation', sourceId };
-  return {
-    messages,
-    agent_id: agentId,
-    thread_id: sourceId,
-    source: 'chatgpt-export',
-    metadata: { timestamp: isoTime(conversation.create_time) ?? messages[0]!.timestamp, platform: 'chatgpt', title: conversation.title },
-    idempotency_key: `import:chatgpt:${sourceId}`,
-  };
+  return exportBody('chatgpt', sourceId, agentId, messages, isoTime(conversation.create_time), conversation.title);
 }
 
 interface ClaudeMessage {
@@ -121,14 +133,7 @@ export function fromClaude(conversation: ClaudeConversation, agentId: string): I
     messages.push({ role, content: text, id: message.uuid, timestamp: isoTime(message.created_at) });
   }
   if (messages.length === 0) return { invalid: 'no human or assistant text in the conversation', sourceId };
-  return {
-    messages,
-    agent_id: agentId,
-    thread_id: sourceId,
-    source: 'claude-export',
-    metadata: { timestamp: isoTime(conversation.created_at) ?? messages[0]!.timestamp, platform: 'claude', title: conversation.name },
-    idempotency_key: `import:claude:${sourceId}`,
-  };
+  return exportBody('claude', sourceId, agentId, messages, isoTime(conversation.created_at), conversation.name);
 }
 
 /** A JSON Lines record is a store-memories body; without its own idempotency key, its content names it. */
