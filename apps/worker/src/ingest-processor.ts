@@ -184,7 +184,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         // The provider asked us to wait: pause this worker and put the job back, attempt not spent.
         const ms = (cause.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 30_000;
         log.warn('provider rate limit: pausing worker', { stage, retry_after_ms: ms });
-        await deps.stats?.rateLimited().catch(() => undefined);
+        await deps.stats?.rateLimited().catch((statsErr: unknown) => log.warn('could not record pipeline stats', { error: String(statsErr) }));
         await deps.rateLimit(ms);
         throw new RateLimitError();
       }

@@ -74,7 +74,7 @@ export async function startWorkers({ config, logger, connection, store, embedder
   // Seen by the worker that finds the job stalled (its own worker died): the job goes back to the queue.
   ingest.on('stalled', (jobId) => {
     logger.warn('job stalled: its worker stopped renewing the lock; it goes back to the queue', { job_id: jobId });
-    stats.stalled(jobId).catch(() => undefined);
+    stats.stalled(jobId).catch((err: unknown) => logger.warn('could not record pipeline stats', { job_id: jobId, error: String(err) }));
   });
   ingest.on('failed', (job, err) =>
     logger.warn('job attempt failed', { job_id: job?.id, user_id: job?.data.user_id, error: err.message }),
