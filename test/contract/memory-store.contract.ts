@@ -13,6 +13,8 @@ export interface Seed {
   thread_id?: string;
   job?: string;
   attributes?: string[];
+  /** Retrieval keys: the source messages' text. */
+  keys?: string[];
 }
 
 export function toStore(userId: string, seed: Seed): MemoryToStore {
@@ -38,8 +40,10 @@ export function toStore(userId: string, seed: Seed): MemoryToStore {
           seen_at: '2024-03-20T10:00:00.000Z',
         },
       ],
+      keys: seed.keys ?? [],
     },
     vector: embedder.embedOne(seed.text),
+    keyVectors: (seed.keys ?? []).map((k) => embedder.embedOne(k)),
   };
 }
 
@@ -84,6 +88,29 @@ export function describeMemoryStoreContract(
       for (const [i, s] of seeds.entries()) await create(userId, s.job ?? `seed-${minute + i}`, [s], minute + i);
     };
     const idOf = (userId: string, text: string) => memoryId(userId, text);
+
+    it('finds a memory by a detail only its source message holds; keys gather over mentions and go with the memory', async () => {
+      const text = 'User is stoked for their game next month';
+      await create('alice', 'job-1', [{ text, keys: ["It's Seattle, I'm stoked for my game there next month!"] }], 0);
+      await seed('alice', [{ text: 'User lives in Denver' }, { text: 'User plays the cello' }], 1);
+      await create('bob', 'job-b', [{ text: 'User visited Seattle', keys: ['I visited Seattle'] }], 5);
+
+      const query = 'Seattle';
+      const hits = await store.search('alice', { vector: embedder.embedOne(query), text: query, limit: 3 });
+      expect(hits[0]!.memory.memory).toBe(text);
+      expect(hits[0]!.lexical).toBeGreaterThan(0);
+      expect(hits.every((h) => h.memory.user_id === 'alice')).toBe(true);
+
+      // Stated again from another message: the memory is keyed by both.
+      await create('alice', 'job-2', [{ text, keys: ['Flying out for the Seattle game on the 14th'] }], 6);
+      const [memory] = (await store.list('alice', { page: 1, pageSize: 10 })).items.filter((m) => m.memory === text);
+      expect(memory!.keys).toEqual(["It's Seattle, I'm stoked for my game there next month!", 'Flying out for the Seattle game on the 14th']);
+
+      await store.delete('alice', [memory!.id]);
+      const after = await store.search('alice', { vector: embedder.embedOne(query), text: query, limit: 3 });
+      expect(after.map((h) => h.memory.memory)).not.toContain(text);
+      expect(after.every((h) => h.lexical === 0)).toBe(true);
+    });
 
     it('creates, merges a fact seen again, and treats the same job writing again as a replay', async () => {
       const first = await create('alice', 'job-1', [{ text: 'User lives in Oslo' }], 0);

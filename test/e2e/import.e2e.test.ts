@@ -114,7 +114,7 @@ describe('mnemo import against the running services', () => {
     expect(report).toMatchObject({ rejected: 0, completed: TOTAL, failed: 0, memories: TOTAL, interrupted: false });
     const counts = await ingest.queue.getJobCounts('completed', 'failed', 'waiting', 'prioritized', 'active');
     expect(counts).toMatchObject({ completed: TOTAL, failed: 0, waiting: 0, prioritized: 0, active: 0 });
-    const store = SqliteMemoryStore.open(dataDir, 256);
+    const store = SqliteMemoryStore.open(dataDir);
     try {
       for (let u = 0; u < USERS; u++) expect(await store.count(`reader-${u}`)).toBe(TOTAL / USERS);
     } finally {

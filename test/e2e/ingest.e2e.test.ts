@@ -191,7 +191,7 @@ describe('mnemo end to end', () => {
     expect(job.result.resumed_stages).toEqual(expect.arrayContaining(['analyze', 'extract']));
     expect(job.result.memories_created).toBeGreaterThanOrEqual(2);
 
-    const store = SqliteMemoryStore.open(dataDir, 256);
+    const store = SqliteMemoryStore.open(dataDir);
     try {
       const { items } = await store.list('e2e-alice', { page: 1, pageSize: 1000 });
       const stored = items.filter((m) => m.thread_id === 'e2e-sigterm');

@@ -87,7 +87,7 @@ describe('reconciliation under concurrency: two worker processes, 20 jobs each a
     expect(results.filter((j) => j.failedReason).map((j) => j.failedReason)).toEqual([]);
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
 
-    const store = SqliteMemoryStore.open(dataDir, 256);
+    const store = SqliteMemoryStore.open(dataDir);
     try {
       let memories = 0;
       for (let u = 0; u < USERS; u++) {

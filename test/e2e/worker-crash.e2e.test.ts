@@ -77,7 +77,7 @@ describe('a worker killed with SIGKILL', () => {
     expect(metrics).toMatch(/^mnemo_jobs_stalled_total 1$/m);
 
     // Stored once.
-    const store = SqliteMemoryStore.open(dataDir, 256);
+    const store = SqliteMemoryStore.open(dataDir);
     try {
       expect(await store.count('crash-user')).toBe(job.result.memories_created);
     } finally {

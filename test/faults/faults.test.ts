@@ -120,7 +120,7 @@ describe('a worker SIGKILLed in each stage', () => {
     const done = await until(() => s.call(`/v1/jobs/${jobId}?user_id=${user}`), (r) => r.body.status === 'completed', 'completion', 30_000);
     await rescuer.stop('SIGTERM');
     expect(done.body).toMatchObject({ status: 'completed', stalled: 1, error: null });
-    const store = SqliteMemoryStore.open(dataDir, 256);
+    const store = SqliteMemoryStore.open(dataDir);
     try {
       expect(await store.count(user)).toBe(done.body.result.memories_created);
       expect(done.body.result.memories_created).toBe(1);
@@ -183,7 +183,7 @@ describe('Redis stopped for 10 seconds under a running API and worker', () => {
       expect(done.body.result.memories_created + done.body.result.memories_merged).toBe(1);
     }
     const recoveredMs = Date.now() - restartedAt;
-    const store = SqliteMemoryStore.open(dataDir, 256);
+    const store = SqliteMemoryStore.open(dataDir);
     let memories = 0;
     try {
       for (let i = 0; i < 10; i++) {
@@ -261,7 +261,7 @@ describe('SIGTERM to a worker under load', () => {
     for (const { id, user } of jobs) {
       await until(() => s.call(`/v1/jobs/${id}?user_id=${user}`), (r) => r.body.status === 'completed', `job ${id}`, 60_000);
     }
-    const store = SqliteMemoryStore.open(dataDir, 256);
+    const store = SqliteMemoryStore.open(dataDir);
     try {
       let total = 0;
       for (let u = 0; u < 8; u++) total += await store.count(`drain-${u}`);

@@ -70,6 +70,7 @@ describe('read and manage memories', () => {
       categories: expect.arrayContaining(['career']),
       type: 'semantic',
       vector_distance: expect.any(Number),
+      score: expect.any(Number),
       source: 'chat',
       created_at: expect.any(String),
       updated_at: expect.any(String),

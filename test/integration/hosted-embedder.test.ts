@@ -73,9 +73,11 @@ describe('hosted embedders through the OpenAI client against a loopback provider
   it('a store built for another embedder size refuses to open', async () => {
     const dir = makeTempDir('embedder-switch');
     try {
-      await (SqliteMemoryStore.open(dir, 256)).close();
+      await (SqliteMemoryStore.open(dir, 256, 'hashing')).close();
       const embedder = await voyage();
-      expect(() => SqliteMemoryStore.open(dir, embedder.dimension)).toThrow(/built for 256-dimensional vectors, but the embedder produces 48/);
+      expect(() => SqliteMemoryStore.open(dir, embedder.dimension, embedder.name)).toThrow(
+        /built by the hashing embedder \(256-dimensional vectors\), but the embedder in use is voyage \(48-dimensional\)\. Run "mnemo reembed"/,
+      );
     } finally {
       removeTempDir(dir);
     }
@@ -98,10 +100,13 @@ describe('hosted embedders through the OpenAI client against a loopback provider
       const types = fake.requests.map((r) => r.body.input_type);
       expect(types).toContain('document');
       expect(types[types.length - 1]).toBe('query');
-      // One batched call per job for all its facts.
+      // One batched call per job for all its facts and their retrieval keys (the user messages they came from).
       const documentCalls = fake.requests.filter((r) => r.body.input_type === 'document');
       expect(documentCalls).toHaveLength(1);
-      expect(documentCalls[0]!.body.input.length).toBe(stored.body.memories_created);
+      const inputs: string[] = documentCalls[0]!.body.input;
+      const userMessages = MEMSYNC_EXAMPLE.messages.filter((m) => m.role === 'user').map((m) => m.content);
+      expect(inputs.filter((t) => !userMessages.some((m) => t.endsWith(m)))).toHaveLength(stored.body.memories_created);
+      expect(inputs.length).toBeGreaterThan(stored.body.memories_created);
     } finally {
       await stack.close();
     }

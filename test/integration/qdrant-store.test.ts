@@ -51,6 +51,7 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
         type: 'keyword',
         attributes: 'keyword',
         created_at: 'datetime',
+        keys: expect.objectContaining({ type: 'text' }),
         memory: expect.objectContaining({ type: 'text' }),
       });
     });

@@ -26,7 +26,17 @@ describe('SqliteMemoryStore specifics', () => {
   it('refuses to open a data dir built for another vector size', async () => {
     const store = SqliteMemoryStore.open(dir, 8);
     await store.close();
-    expect(() => SqliteMemoryStore.open(dir, 16)).toThrow(/built for 8-dimensional vectors, but the embedder produces 16/);
+    expect(() => SqliteMemoryStore.open(dir, 16)).toThrow(/built by the hashing embedder \(8-dimensional vectors\)[\s\S]*Run "mnemo reembed"/);
+  });
+
+  it('refuses a data dir built by another embedder of the same size, and names the fix', async () => {
+    (SqliteMemoryStore.open(dir, 8, 'words')).close();
+    expect(() => SqliteMemoryStore.open(dir, 8, 'voyage')).toThrow(
+      /built by the words embedder \(8-dimensional vectors\), but the embedder in use is voyage \(8-dimensional\)\. Run "mnemo reembed"/,
+    );
+    const reopened = SqliteMemoryStore.open(dir);
+    expect(reopened.builtWith()).toEqual({ embedder: 'words', dimension: 8 });
+    await reopened.close();
   });
 
   it('reads a store written before provenance was a list and last_seen_at existed', async () => {

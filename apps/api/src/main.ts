@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   await checkEvictionPolicy(redis, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);
-  const store = await openMemoryStore(config, embedder.dimension);
+  const store = await openMemoryStore(config, embedder);
   resources.push({ name: 'store', close: () => store.close() });
   const ingest = new IngestQueue(config, redis, blocking);
   resources.push({ name: 'ingest queue', close: () => ingest.close() });

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   await checkEvictionPolicy(connection, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);
-  const store = await openMemoryStore(config, embedder.dimension);
+  const store = await openMemoryStore(config, embedder);
   resources.push({ name: 'store', close: () => store.close() });
 
   const workers = await startWorkers({ config, logger, connection, store, embedder });

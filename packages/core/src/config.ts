@@ -62,9 +62,17 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
 
-/** The embedder in force: the one named, else the first provider with credentials, else local. */
-function chosenEmbedder(cfg: { MNEMO_EMBEDDER?: 'local' | 'voyage' | 'openai'; VOYAGE_API_KEY?: string; MNEMO_EMBEDDINGS_URL?: string }) {
-  return cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'local');
+export const EMBEDDERS = ['words', 'hashing', 'voyage', 'openai'] as const;
+export type EmbedderName = (typeof EMBEDDERS)[number];
+
+/**
+ * The embedder in force: the one named, else the first provider with
+ * credentials, else the offline word vectors. "local" is the hashing
+ * embedder's name before word vectors came, kept so old settings still mean it.
+ */
+function chosenEmbedder(cfg: { MNEMO_EMBEDDER?: EmbedderName | 'local'; VOYAGE_API_KEY?: string; MNEMO_EMBEDDINGS_URL?: string }): EmbedderName {
+  if (cfg.MNEMO_EMBEDDER === 'local') return 'hashing';
+  return cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'words');
 }
 
 /** The extractor in force: the one named, else Claude when it has a key, else offline. */
@@ -199,10 +207,15 @@ export const configSchema = z.object({
   MNEMO_LLM_BATCH_MAX_WAIT_MS: intFrom(26 * 3600 * 1000, 1000),
   /** Fleet-wide cap on model requests per minute, shared by every worker through Redis. */
   MNEMO_LLM_MAX_RPM: z.coerce.number().int().min(1).optional(),
-  /** local (default), voyage (chosen when VOYAGE_API_KEY is set) or openai (when MNEMO_EMBEDDINGS_URL is set). */
-  MNEMO_EMBEDDER: z.enum(['local', 'voyage', 'openai']).optional(),
-  /** Vector size of the local embedder. */
+  /**
+   * words (default: offline pretrained word vectors), hashing (feature hashing, no vectors to load; "local" is
+   * its old name), voyage (chosen when VOYAGE_API_KEY is set) or openai (when MNEMO_EMBEDDINGS_URL is set).
+   */
+  MNEMO_EMBEDDER: z.enum([...EMBEDDERS, 'local']).optional(),
+  /** Vector size of the hashing embedder. */
   MNEMO_EMBEDDING_DIM: intFrom(256, 16).pipe(z.number().max(4096)),
+  /** Where the word vectors' binary cache is kept; default node_modules/.cache/mnemo. */
+  MNEMO_WORD_VECTORS_CACHE_DIR: z.string().min(1).optional(),
   VOYAGE_API_KEY: z.string().min(1).optional(),
   VOYAGE_BASE_URL: z.url().default('https://api.voyageai.com/v1'),
   VOYAGE_MODEL: z.string().min(1).default('voyage-3.5'),
@@ -248,7 +261,7 @@ export const configSchema = z.object({
 
 export type Config = Omit<z.infer<typeof configSchema>, 'MNEMO_EMBEDDER' | 'MNEMO_EXTRACTOR'> & {
   LOG_FORMAT: 'json' | 'pretty';
-  MNEMO_EMBEDDER: 'local' | 'voyage' | 'openai';
+  MNEMO_EMBEDDER: EmbedderName;
   MNEMO_EXTRACTOR: 'offline' | 'claude';
 };
 

@@ -42,11 +42,26 @@ export const memorySchema = z.object({
   valid_until: z.string().nullable().default(null),
   /** The memory that replaced this one. */
   superseded_by: z.string().nullable().default(null),
+  /**
+   * Retrieval keys: the text of the messages the memory came from, so a
+   * detail its wording dropped still finds it. Internal: the API does not
+   * show them, and they go away with the memory.
+   */
+  keys: z.array(z.string()).default([]),
 });
 export type Memory = z.infer<typeof memorySchema>;
 
 /** The most mentions a memory keeps in its provenance: the first, and the latest ones. */
 export const MAX_PROVENANCE = 50;
+
+/** The most retrieval keys a memory keeps: the first, and the latest ones. */
+export const MAX_KEYS = 8;
+
+/** Adds retrieval keys not held yet, keeping the first and the most recent ones. */
+export function withKeys(keys: string[], added: string[]): string[] {
+  const all = [...keys, ...added.filter((k, i) => !keys.includes(k) && added.indexOf(k) === i)];
+  return all.length <= MAX_KEYS ? all : [all[0]!, ...all.slice(all.length - (MAX_KEYS - 1))];
+}
 
 /** Adds a mention, keeping the first one and the most recent ones. */
 export function withMention(provenance: MemorySource[], mention: MemorySource): MemorySource[] {

@@ -8,6 +8,8 @@ import { ProposedCategorizer } from './claude/proposed-categorizer';
 import { ProposedClassifier } from './claude/proposed-classifier';
 import { HostedEmbedder } from './embedders/hosted-embedder';
 import { LocalEmbedder } from './embedders/local-embedder';
+import { WordVectorEmbedder } from './embedders/word-vector-embedder';
+import { loadWordVectors } from './embedders/word-vectors';
 import { OfflineCategorizer } from './offline/offline-categorizer';
 import { OfflineClassifier } from './offline/offline-classifier';
 import { OfflineExtractor } from './offline/offline-extractor';
@@ -22,7 +24,9 @@ export async function createEmbedder(config: Config): Promise<Embedder> {
     timeoutMs: config.MNEMO_EMBEDDINGS_TIMEOUT_MS,
   };
   switch (config.MNEMO_EMBEDDER) {
-    case 'local':
+    case 'words':
+      return new WordVectorEmbedder(loadWordVectors(config.MNEMO_WORD_VECTORS_CACHE_DIR));
+    case 'hashing':
       return new LocalEmbedder(config.MNEMO_EMBEDDING_DIM);
     case 'voyage':
       return HostedEmbedder.create({

@@ -16,3 +16,7 @@ export { OfflineReconciler, relate } from './reconcile/offline-reconciler';
 export { InProcessUserLock } from './reconcile/in-process-lock';
 export { factAttributes, type FactAttribute } from './reconcile/attributes';
 export { ClaudeReconciler, RECONCILE_TOOL, type ClaudeReconcilerOptions } from './claude/claude-reconciler';
+export { createSearcher, type SearchRequest, type SearcherDeps } from './search/search-memories';
+export { rankHits, DEFAULT_WEIGHTS, type RankedHit, type RankWeights, type WordSimilarity } from './search/hybrid-ranker';
+export { WordVectorEmbedder } from './embedders/word-vector-embedder';
+export { loadWordVectors, type WordVectors } from './embedders/word-vectors';

@@ -92,7 +92,7 @@ export function ingestStages(deps: PipelineDeps): Stage[] {
       run: (ctx) => deps.classifier.classify(need(ctx.extract, 'classify').facts, need(ctx.analyze, 'classify').referenceTime),
     },
     categorize: { name: 'categorize', run: (ctx) => deps.categorizer.categorize(need(ctx.classify, 'categorize')) },
-    embed: { name: 'embed', checkpoint: true, run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder) },
+    embed: { name: 'embed', checkpoint: true, run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder, need(ctx.analyze, 'embed')) },
     store: {
       name: 'store',
       run: (ctx) => storeFacts(ctx.input, need(ctx.embed, 'store'), { store: deps.store, reconciler: deps.reconciler, lock: deps.lock, now }),

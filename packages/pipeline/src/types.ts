@@ -64,6 +64,8 @@ export interface CategorizedFact extends ClassifiedFact {
 
 export interface EmbeddedFact extends CategorizedFact {
   vector: number[];
+  /** Retrieval keys: the text of the turns the fact came from, each with its embedding. */
+  keys: { text: string; vector: number[] }[];
 }
 
 /** Output of store: what reconciling the job's facts did to the user's memories. */

@@ -2,8 +2,16 @@ import type { Memory, MemoryHistoryEvent, MemoryType } from '@mnemo/core';
 
 /** A memory with its embedding, ready to be written. */
 export interface MemoryToStore {
-  /** provenance holds this one mention. */
-  memory: Omit<Memory, 'mentions' | 'created_at' | 'updated_at' | 'last_seen_at' | 'valid_until' | 'superseded_by'>;
+  /** provenance holds this one mention; keys, this mention's source texts. */
+  memory: Omit<Memory, 'mentions' | 'created_at' | 'updated_at' | 'last_seen_at' | 'valid_until' | 'superseded_by' | 'keys'> & { keys?: string[] };
+  vector: number[];
+  /** One embedding per entry of memory.keys, in order. */
+  keyVectors?: number[][];
+}
+
+/** A retrieval key with its embedding. */
+export interface MemoryKey {
+  text: string;
   vector: number[];
 }
 
@@ -97,9 +105,13 @@ export interface SearchQuery {
 
 export interface SearchHit {
   memory: Memory;
-  /** Cosine distance scaled to 0–1; lower is closer. */
+  /** Cosine distance of the memory's own vector, scaled to 0–1; lower is closer. */
   vector_distance: number;
-  /** Fused rank score (vector and lexical); higher is better. */
+  /** The closest of its keys' vectors, scaled the same way; null where the store has none. */
+  key_distance: number | null;
+  /** Lexical match over the text and keys, 0–1 relative to the best match of this query; 0 for none. */
+  lexical: number;
+  /** Fused rank score (vector, key and lexical lists); higher is better. */
   score: number;
 }
 

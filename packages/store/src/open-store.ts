@@ -4,10 +4,12 @@ import { QdrantMemoryStore } from './qdrant-store';
 import { SqliteMemoryStore } from './sqlite-store';
 
 /** Picks the store adapter named by MNEMO_STORE. */
-export async function openMemoryStore(config: Config, dimension: number): Promise<MemoryStore> {
+/** `embedder` names what makes the vectors: a store built by another embedder is refused. */
+export async function openMemoryStore(config: Config, embedder: { name: string; dimension: number }): Promise<MemoryStore> {
+  const { dimension } = embedder;
   switch (config.MNEMO_STORE) {
     case 'sqlite':
-      return SqliteMemoryStore.open(config.MNEMO_DATA_DIR, dimension);
+      return SqliteMemoryStore.open(config.MNEMO_DATA_DIR, dimension, embedder.name);
     case 'qdrant':
       return QdrantMemoryStore.open({
         url: config.QDRANT_URL!,

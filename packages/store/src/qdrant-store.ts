@@ -115,11 +115,14 @@ export class QdrantMemoryStore implements MemoryStore {
       await this.client.createPayloadIndex(this.collection, { field_name: field, field_schema: 'keyword', wait: true });
     }
     await this.client.createPayloadIndex(this.collection, { field_name: 'created_at', field_schema: 'datetime', wait: true });
-    await this.client.createPayloadIndex(this.collection, {
-      field_name: 'memory',
-      field_schema: { type: 'text', tokenizer: 'word', lowercase: true, min_token_len: 2 },
-      wait: true,
-    });
+    // The wording and the retrieval keys (source messages) are both matched lexically.
+    for (const field of ['memory', 'keys']) {
+      await this.client.createPayloadIndex(this.collection, {
+        field_name: field,
+        field_schema: { type: 'text', tokenizer: 'word', lowercase: true, min_token_len: 2 },
+        wait: true,
+      });
+    }
 
     if (!(await this.client.collectionExists(this.historyCollection)).exists) {
       // Qdrant collections need a vector; history entries carry a 1-dimensional placeholder.
@@ -255,25 +258,31 @@ export class QdrantMemoryStore implements MemoryStore {
       distances.set(String(point.id), 1 - point.score);
     }
 
-    // Lexical side: points whose text holds any query word, re-scored here by how many words they hold.
+    // Lexical side: points whose text or keys hold any query word, re-scored here by how many words they hold.
     const terms = queryTerms(text);
     let lexical: string[] = [];
+    const lexicalScore = new Map<string, number>();
     if (terms.length > 0) {
       const base = this.filter(userId, filter);
       const matched = await this.client.scroll(this.collection, {
-        filter: { ...base, should: terms.map((t) => ({ key: 'memory', match: { text: t } })) },
+        filter: { ...base, should: terms.flatMap((t) => ['memory', 'keys'].map((key) => ({ key, match: { text: t } }))) },
         limit: pool,
         with_payload: true,
         with_vector: true,
       });
       const scored = matched.points.map((point) => {
         const memory = toMemory(point.id, point.payload);
-        const words = new Set(memory.memory.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []);
+        const own = new Set(memory.memory.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []);
+        const keyed = new Set(memory.keys.join(' ').toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []);
         memories.set(memory.id, memory);
         if (!distances.has(memory.id)) distances.set(memory.id, cosineDistance(vector, point.vector as number[]));
-        return { id: memory.id, hits: terms.filter((t) => words.has(t)).length };
+        // A word of the wording counts for more than one only in the keys, as in the SQLite store's BM25 weights.
+        const hits = terms.reduce((sum, t) => sum + (own.has(t) ? 1 : keyed.has(t) ? 0.6 : 0), 0);
+        return { id: memory.id, hits };
       });
       lexical = scored.sort((a, b) => b.hits - a.hits).map((s) => s.id);
+      const best = scored.reduce((m, s) => Math.max(m, s.hits), 0);
+      for (const s of scored) lexicalScore.set(s.id, best > 0 ? s.hits / best : 0);
     }
 
     const fused = reciprocalRankFusion([byVector.points.map((p) => String(p.id)), lexical]);
@@ -283,6 +292,9 @@ export class QdrantMemoryStore implements MemoryStore {
       .map(([id, score]) => ({
         memory: memories.get(id)!,
         vector_distance: Math.min(1, Math.max(0, distances.get(id)! / 2)),
+        // Key vectors are kept by the SQLite store only; here keys are matched lexically.
+        key_distance: null,
+        lexical: lexicalScore.get(id) ?? 0,
         score,
       }));
   }

@@ -11,6 +11,7 @@ import {
   type AppliedJob,
   type ListOptions,
   type MemoryFilter,
+  type MemoryKey,
   type MemoryPatch,
   type MemoryStats,
   type MemoryStore,
@@ -42,17 +43,20 @@ interface MemoryRow {
   attributes: string;
   valid_until: string | null;
   superseded_by: string | null;
+  keys: string;
 }
 
 const COLUMNS = [
   'rowid', 'id', 'user_id', 'memory', 'categories', 'type', 'event_time', 'agent_id', 'thread_id', 'source',
-  'created_at', 'updated_at', 'mentions', 'last_seen_at', 'provenance', 'attributes', 'valid_until', 'superseded_by',
+  'created_at', 'updated_at', 'mentions', 'last_seen_at', 'provenance', 'attributes', 'valid_until', 'superseded_by', 'keys',
 ];
 const M_COLUMNS = COLUMNS.map((c) => `m.${c}`).join(', ');
 
 /** How many candidates each retriever contributes before fusion. */
 const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 50;
+/** BM25 column weights: a word in the memory's own wording counts for more than one in its source messages. */
+const BM25_WEIGHTS = { memory: 1, keys: 0.6 };
 /** KNN asks for this many times the pool, so filters applied after it rarely run short; sqlite-vec caps k. */
 const KNN_OVERSAMPLE = 4;
 const KNN_MAX = 4_096;
@@ -63,6 +67,7 @@ function toMemory(row: MemoryRow): Memory {
     ...row,
     categories: JSON.parse(row.categories),
     attributes: JSON.parse(row.attributes),
+    keys: JSON.parse(row.keys),
     last_seen_at: row.last_seen_at ?? row.updated_at,
     // Stores written before provenance was a list hold one {job_id, message_ids} object.
     provenance: Array.isArray(provenance)
@@ -126,20 +131,32 @@ export class SqliteMemoryStore implements MemoryStore {
     return statement as unknown as Database.Statement<P extends unknown[] ? P : [P], R>;
   }
 
-  static open(dataDir: string, dimension: number): SqliteMemoryStore {
+  /**
+   * Opens (or creates) the store in `dataDir`. `embedder` names the vectors'
+   * maker: a store built by another one is refused, since its vectors would
+   * not be comparable. Without a dimension, an existing store's own is used
+   * (tools that only read, and `mnemo reembed`).
+   */
+  static open(dataDir: string, dimension?: number, embedder?: string): SqliteMemoryStore {
     fs.mkdirSync(dataDir, { recursive: true });
     const db = new Database(path.join(dataDir, 'memories.db'));
+    let size: number;
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
       sqliteVec.load(db);
-      migrate(db, dimension);
+      size = migrate(db, dimension, embedder);
     } catch (err) {
       db.close();
       throw err;
     }
-    return new SqliteMemoryStore(db, dimension);
+    return new SqliteMemoryStore(db, size);
+  }
+
+  /** What built this store's vectors: the embedder's name and vector size. */
+  builtWith(): { embedder: string; dimension: number } {
+    return storedEmbedder(this.db)!;
   }
 
   private checkVector(vector: number[]): void {
@@ -182,7 +199,7 @@ export class SqliteMemoryStore implements MemoryStore {
       const applied = this.applied(userId, jobId);
       if (applied) return replayResult(applied, this.memories(userId, appliedIds(applied)));
       const plan = planWrites(jobId, writes, this.memories(userId, idsToRead(writes)), now);
-      for (const { memory, vector, isNew } of plan.changed.values()) this.save(memory, vector, isNew);
+      for (const { memory, vector, isNew, newKeys } of plan.changed.values()) this.save(memory, vector, isNew, newKeys);
       for (const event of plan.events) this.record(userId, event);
       this
         .statement('INSERT INTO applied_jobs (user_id, job_id, at, record) VALUES (?, ?, ?, ?)')
@@ -224,21 +241,22 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   /** Inserts or rewrites one memory row, and its vector when given. */
-  private save(memory: Memory, vector: number[] | undefined, isNew: boolean): void {
+  private save(memory: Memory, vector: number[] | undefined, isNew: boolean, newKeys: MemoryKey[]): void {
     const values = {
       ...memory,
       categories: JSON.stringify(memory.categories),
       attributes: JSON.stringify(memory.attributes),
       provenance: JSON.stringify(memory.provenance),
+      keys: JSON.stringify(memory.keys),
     };
     let rowid: number;
     if (isNew) {
       const info = this
         .statement<[typeof values]>(
           `INSERT INTO memories (id, user_id, memory, categories, type, event_time, agent_id, thread_id, source, created_at,
-             updated_at, mentions, last_seen_at, provenance, attributes, valid_until, superseded_by)
+             updated_at, mentions, last_seen_at, provenance, attributes, valid_until, superseded_by, keys)
            VALUES (@id, @user_id, @memory, @categories, @type, @event_time, @agent_id, @thread_id, @source, @created_at,
-             @updated_at, @mentions, @last_seen_at, @provenance, @attributes, @valid_until, @superseded_by)`,
+             @updated_at, @mentions, @last_seen_at, @provenance, @attributes, @valid_until, @superseded_by, @keys)`,
         )
         .run(values);
       rowid = Number(info.lastInsertRowid);
@@ -248,7 +266,7 @@ export class SqliteMemoryStore implements MemoryStore {
         .statement<[typeof values & { rowid: number }]>(
           `UPDATE memories SET memory = @memory, categories = @categories, type = @type, event_time = @event_time,
              updated_at = @updated_at, mentions = @mentions, last_seen_at = @last_seen_at, provenance = @provenance,
-             attributes = @attributes, valid_until = @valid_until, superseded_by = @superseded_by
+             attributes = @attributes, valid_until = @valid_until, superseded_by = @superseded_by, keys = @keys
            WHERE rowid = @rowid`,
         )
         .run({ ...values, rowid });
@@ -259,6 +277,34 @@ export class SqliteMemoryStore implements MemoryStore {
         .statement('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
         .run(BigInt(rowid), memory.user_id, new Float32Array(vector));
     }
+    this.syncKeys(rowid, memory, newKeys);
+  }
+
+  /** Key rows follow memory.keys: dropped keys lose their vectors, new ones gain theirs. */
+  private syncKeys(memoryRowid: number, memory: Memory, newKeys: MemoryKey[]): void {
+    const held = this
+      .statement<[number], { rowid: number; text: string }>('SELECT rowid, text FROM memory_keys WHERE memory_rowid = ?')
+      .all(memoryRowid);
+    for (const key of held) {
+      if (memory.keys.includes(key.text)) continue;
+      this.statement('DELETE FROM memory_key_vectors WHERE rowid = ?').run(BigInt(key.rowid));
+      this.statement('DELETE FROM memory_keys WHERE rowid = ?').run(key.rowid);
+    }
+    const have = new Set(held.map((k) => k.text));
+    for (const key of newKeys) {
+      if (have.has(key.text) || !memory.keys.includes(key.text)) continue;
+      this.checkVector(key.vector);
+      const info = this.statement('INSERT INTO memory_keys (memory_rowid, text) VALUES (?, ?)').run(memoryRowid, key.text);
+      this
+        .statement('INSERT INTO memory_key_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
+        .run(BigInt(info.lastInsertRowid), memory.user_id, new Float32Array(key.vector));
+      have.add(key.text);
+    }
+  }
+
+  private dropKeys(memoryRowid: number): void {
+    this.statement('DELETE FROM memory_key_vectors WHERE rowid IN (SELECT rowid FROM memory_keys WHERE memory_rowid = ?)').run(memoryRowid);
+    this.statement('DELETE FROM memory_keys WHERE memory_rowid = ?').run(memoryRowid);
   }
 
   async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
@@ -267,42 +313,107 @@ export class SqliteMemoryStore implements MemoryStore {
     const scope = where(userId, filter);
     const embedding = new Float32Array(vector);
     const byVector = this.nearest(userId, embedding, scope, pool);
+    const byKey = this.nearestByKeys(userId, embedding, scope, pool);
 
-    // Lexical side: FTS ranks; distances are computed for its few hits only.
+    // Lexical side: FTS over the wording and the keys; scores relative to the best match.
     const terms = queryTerms(text);
     const textRows = terms.length
       ? this
-          .statement<unknown[], MemoryRow>(
-            `SELECT ${M_COLUMNS}
+          .statement<unknown[], MemoryRow & { bm25: number }>(
+            `SELECT ${M_COLUMNS}, bm25(memories_fts, ${BM25_WEIGHTS.memory}, ${BM25_WEIGHTS.keys}) AS bm25
                FROM memories_fts f
                JOIN memories m ON m.rowid = f.rowid
               WHERE memories_fts MATCH ? AND ${scope.sql}
-              ORDER BY bm25(memories_fts) LIMIT ?`,
+              ORDER BY bm25 LIMIT ?`,
           )
           .all(terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR '), ...scope.params, pool)
       : [];
-    const known = new Map(byVector.map((r) => [r.rowid, r.distance]));
-    const missing = textRows.filter((r) => !known.has(r.rowid)).map((r) => r.rowid);
+    const best = textRows[0]?.bm25 ?? 0;
+    const lexical = new Map(textRows.map((r) => [r.rowid, best < 0 ? r.bm25 / best : 0]));
+
+    const rows = new Map<number, MemoryRow>();
+    for (const row of [...byVector, ...byKey.rows, ...textRows]) rows.set(row.rowid, row);
+    const distances = new Map(byVector.map((r) => [r.rowid, r.distance]));
+    const missing = [...rows.keys()].filter((rowid) => !distances.has(rowid));
     if (missing.length > 0) {
-      const distances = this
+      for (const d of this
         .statement<[Float32Array, string], { rowid: number; distance: number }>(
           'SELECT rowid, vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid IN (SELECT value FROM json_each(?))',
         )
-        .all(embedding, JSON.stringify(missing));
-      for (const d of distances) known.set(d.rowid, d.distance);
+        .all(embedding, JSON.stringify(missing))) distances.set(d.rowid, d.distance);
     }
-    const byText = textRows.map((r) => ({ ...r, distance: known.get(r.rowid) ?? 2 }));
+    const keyDistances = byKey.distances;
+    const keyless = [...rows.keys()].filter((rowid) => !keyDistances.has(rowid));
+    if (keyless.length > 0) {
+      for (const [rowid, distance] of this.keyDistances(embedding, keyless)) keyDistances.set(rowid, distance);
+    }
 
-    const rows = new Map<string, MemoryRow & { distance: number }>();
-    for (const row of [...byVector, ...byText]) rows.set(row.id, row);
-    const fused = reciprocalRankFusion([byVector.map((r) => r.id), byText.map((r) => r.id)]);
+    const fused = reciprocalRankFusion([
+      byVector.map((r) => String(r.rowid)),
+      byKey.rows.map((r) => String(r.rowid)),
+      textRows.map((r) => String(r.rowid)),
+    ]);
+    const scaled = (d: number | undefined) => (d === undefined ? null : Math.min(1, Math.max(0, d / 2)));
     return [...fused.entries()]
-      .sort((a, b) => b[1] - a[1] || rows.get(a[0])!.distance - rows.get(b[0])!.distance)
+      .map(([rowid, score]) => ({ row: rows.get(Number(rowid))!, score }))
+      .sort((a, b) => b.score - a.score || (distances.get(a.row.rowid) ?? 2) - (distances.get(b.row.rowid) ?? 2))
       .slice(0, limit)
-      .map(([id, score]) => {
-        const row = rows.get(id)!;
-        return { memory: toMemory(row), vector_distance: Math.min(1, Math.max(0, row.distance / 2)), score };
-      });
+      .map(({ row, score }) => ({
+        memory: toMemory(row),
+        vector_distance: scaled(distances.get(row.rowid)) ?? 1,
+        key_distance: scaled(keyDistances.get(row.rowid)),
+        lexical: lexical.get(row.rowid) ?? 0,
+        score,
+      }));
+  }
+
+  /** The memories whose keys are nearest to the query, with each one's closest key distance. */
+  private nearestByKeys(userId: string, embedding: Float32Array, scope: { sql: string; params: unknown[] }, pool: number) {
+    const k = Math.min(KNN_MAX, pool * KNN_OVERSAMPLE);
+    const knn = this
+      .statement<[Float32Array, string, number], { rowid: number; distance: number }>(
+        'SELECT rowid, distance FROM memory_key_vectors WHERE embedding MATCH ? AND user_id = ? AND k = ?',
+      )
+      .all(embedding, userId, k);
+    const distances = new Map<number, number>();
+    if (knn.length === 0) return { rows: [] as MemoryRow[], distances };
+    const owners = this
+      .statement<[string], { rowid: number; memory_rowid: number }>(
+        'SELECT rowid, memory_rowid FROM memory_keys WHERE rowid IN (SELECT value FROM json_each(?))',
+      )
+      .all(JSON.stringify(knn.map((n) => n.rowid)));
+    const ownerOf = new Map(owners.map((o) => [o.rowid, o.memory_rowid]));
+    for (const { rowid, distance } of knn) {
+      const owner = ownerOf.get(rowid);
+      if (owner !== undefined && !distances.has(owner)) distances.set(owner, distance);
+    }
+    const rows = this
+      .statement<unknown[], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?)) AND ${scope.sql}`)
+      .all(JSON.stringify([...distances.keys()]), ...scope.params)
+      .sort((a, b) => distances.get(a.rowid)! - distances.get(b.rowid)!)
+      .slice(0, pool);
+    return { rows, distances };
+  }
+
+  /** The closest key distance of each given memory that has keys. */
+  private keyDistances(embedding: Float32Array, memoryRowids: number[]): Map<number, number> {
+    const keys = this
+      .statement<[string], { rowid: number; memory_rowid: number }>(
+        'SELECT rowid, memory_rowid FROM memory_keys WHERE memory_rowid IN (SELECT value FROM json_each(?))',
+      )
+      .all(JSON.stringify(memoryRowids));
+    const best = new Map<number, number>();
+    if (keys.length === 0) return best;
+    const ownerOf = new Map(keys.map((k) => [k.rowid, k.memory_rowid]));
+    for (const d of this
+      .statement<[Float32Array, string], { rowid: number; distance: number }>(
+        'SELECT rowid, vec_distance_cosine(embedding, ?) AS distance FROM memory_key_vectors WHERE rowid IN (SELECT value FROM json_each(?))',
+      )
+      .all(embedding, JSON.stringify(keys.map((k) => k.rowid)))) {
+      const owner = ownerOf.get(d.rowid)!;
+      best.set(owner, Math.min(best.get(owner) ?? Infinity, d.distance));
+    }
+    return best;
   }
 
   /**
@@ -393,6 +504,7 @@ export class SqliteMemoryStore implements MemoryStore {
         if (!existing) continue;
         this.record(userId, { memory_id: id, event: 'deleted', at: now.toISOString(), job_id: null, actor: actor ?? null, before: contentOf(toMemory(existing)), after: null });
         this.statement('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(existing.rowid));
+        this.dropKeys(existing.rowid);
         this.statement('DELETE FROM memories WHERE rowid = ?').run(existing.rowid);
         deleted.push(id);
       }
@@ -453,7 +565,15 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 }
 
-function migrate(db: Database.Database, dimension: number): void {
+/** What built an existing store's vectors; stores from before the embedder was recorded hashed words. */
+function storedEmbedder(db: Database.Database): { embedder: string; dimension: number } | null {
+  const meta = new Map(db.prepare<[], { key: string; value: string }>('SELECT key, value FROM store_meta').all().map((r) => [r.key, r.value]));
+  const dimension = meta.get('dimension');
+  return dimension === undefined ? null : { embedder: meta.get('embedder') ?? 'hashing', dimension: Number(dimension) };
+}
+
+/** Brings the schema up to date; returns the store's vector size. */
+function migrate(db: Database.Database, requested: number | undefined, embedder: string | undefined): number {
   db.exec(`
     CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS memories (
@@ -497,19 +617,9 @@ function migrate(db: Database.Database, dimension: number): void {
     );
     -- The newest lease token that has written each user's memories (fencing).
     CREATE TABLE IF NOT EXISTS user_leases (user_id TEXT PRIMARY KEY, token INTEGER NOT NULL);
-    -- Lexical index over memory texts, kept in step by triggers.
-    CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
-      memory, content='memories', content_rowid='rowid', tokenize='porter unicode61');
-    CREATE TRIGGER IF NOT EXISTS memories_fts_insert AFTER INSERT ON memories BEGIN
-      INSERT INTO memories_fts (rowid, memory) VALUES (new.rowid, new.memory);
-    END;
-    CREATE TRIGGER IF NOT EXISTS memories_fts_delete AFTER DELETE ON memories BEGIN
-      INSERT INTO memories_fts (memories_fts, rowid, memory) VALUES ('delete', old.rowid, old.memory);
-    END;
-    CREATE TRIGGER IF NOT EXISTS memories_fts_update AFTER UPDATE OF memory ON memories BEGIN
-      INSERT INTO memories_fts (memories_fts, rowid, memory) VALUES ('delete', old.rowid, old.memory);
-      INSERT INTO memories_fts (rowid, memory) VALUES (new.rowid, new.memory);
-    END;
+    -- Retrieval keys (source message texts); their vectors live in memory_key_vectors under the same rowid.
+    CREATE TABLE IF NOT EXISTS memory_keys (rowid INTEGER PRIMARY KEY, memory_rowid INTEGER NOT NULL, text TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS memory_keys_memory ON memory_keys (memory_rowid);
   `);
   // Added after the first release of the table.
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(memories)').all().map((c) => c.name);
@@ -518,21 +628,65 @@ function migrate(db: Database.Database, dimension: number): void {
     ['attributes', "TEXT NOT NULL DEFAULT '[]'"],
     ['valid_until', 'TEXT'],
     ['superseded_by', 'TEXT'],
+    ['keys', "TEXT NOT NULL DEFAULT '[]'"],
   ];
-  for (const [column, type] of added) if (!columns.includes(column)) db.exec(`ALTER TABLE memories ADD COLUMN ${column} ${type}`);
-  const stored = db.prepare<[], { value: string }>("SELECT value FROM store_meta WHERE key = 'dimension'").get();
-  if (stored && Number(stored.value) !== dimension) {
-    // Mixing vector sizes would make every search wrong; refuse loudly instead.
+  db.transaction(() => {
+    for (const [column, type] of added) if (!columns.includes(column)) db.exec(`ALTER TABLE memories ADD COLUMN ${column} ${type}`);
+    migrateLexicalIndex(db);
+  }).immediate();
+  const stored = storedEmbedder(db);
+  const dimension = requested ?? stored?.dimension;
+  if (dimension === undefined) throw new Error('a new memory store needs the vector size of its embedder');
+  if (stored && (stored.dimension !== dimension || (embedder !== undefined && stored.embedder !== embedder))) {
+    // Mixing vectors of two embedders would make every search wrong; refuse loudly, and name the way out.
     throw new Error(
-      `The memory store in this data dir was built for ${stored.value}-dimensional vectors, ` +
-        `but the embedder produces ${dimension}. Use another MNEMO_DATA_DIR or the original embedder.`,
+      `The memory store in this data dir was built by the ${stored.embedder} embedder (${stored.dimension}-dimensional vectors), ` +
+        `but the embedder in use is ${embedder ?? 'another one'} (${dimension}-dimensional). Run "mnemo reembed" to re-embed ` +
+        `every memory with the new embedder, or set MNEMO_EMBEDDER=${stored.embedder} (or use another MNEMO_DATA_DIR).`,
     );
   }
   db.transaction(() => {
     db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('dimension', ?)").run(String(dimension));
-    db.exec(
-      `CREATE VIRTUAL TABLE IF NOT EXISTS memory_vectors USING vec0(
-         user_id TEXT PARTITION KEY, embedding float[${dimension}] distance_metric=cosine)`,
-    );
+    if (embedder !== undefined) db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('embedder', ?)").run(embedder);
+    createVectorTables(db, dimension);
   }).immediate();
+  return dimension;
+}
+
+function createVectorTables(db: Database.Database, dimension: number): void {
+  db.exec(
+    `CREATE VIRTUAL TABLE IF NOT EXISTS memory_vectors USING vec0(
+       user_id TEXT PARTITION KEY, embedding float[${dimension}] distance_metric=cosine);
+     CREATE VIRTUAL TABLE IF NOT EXISTS memory_key_vectors USING vec0(
+       user_id TEXT PARTITION KEY, embedding float[${dimension}] distance_metric=cosine);`,
+  );
+}
+
+/**
+ * The lexical index covers the wording and the keys, kept in step by
+ * triggers. Stores from before keys had a one-column index: it is rebuilt.
+ */
+function migrateLexicalIndex(db: Database.Database): void {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'memories_fts'").get();
+  const columns = exists ? db.prepare<[], { name: string }>('PRAGMA table_info(memories_fts)').all().map((c) => c.name) : [];
+  if (columns.includes('keys')) return;
+  db.exec(`
+    DROP TRIGGER IF EXISTS memories_fts_insert;
+    DROP TRIGGER IF EXISTS memories_fts_delete;
+    DROP TRIGGER IF EXISTS memories_fts_update;
+    DROP TABLE IF EXISTS memories_fts;
+    CREATE VIRTUAL TABLE memories_fts USING fts5(
+      memory, keys, content='memories', content_rowid='rowid', tokenize='porter unicode61');
+    CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+      INSERT INTO memories_fts (rowid, memory, keys) VALUES (new.rowid, new.memory, new.keys);
+    END;
+    CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+      INSERT INTO memories_fts (memories_fts, rowid, memory, keys) VALUES ('delete', old.rowid, old.memory, old.keys);
+    END;
+    CREATE TRIGGER memories_fts_update AFTER UPDATE OF memory, keys ON memories BEGIN
+      INSERT INTO memories_fts (memories_fts, rowid, memory, keys) VALUES ('delete', old.rowid, old.memory, old.keys);
+      INSERT INTO memories_fts (rowid, memory, keys) VALUES (new.rowid, new.memory, new.keys);
+    END;
+    INSERT INTO memories_fts (memories_fts) VALUES ('rebuild');
+  `);
 }

@@ -1,5 +1,5 @@
-import { withMention, type Memory, type MemoryHistoryEvent, type MemorySource } from '@mnemo/core';
-import { contentOf, type AppliedJob, type MemoryWrite, type WriteResult } from './memory-store';
+import { withKeys, withMention, type Memory, type MemoryHistoryEvent, type MemorySource } from '@mnemo/core';
+import { contentOf, type AppliedJob, type MemoryKey, type MemoryWrite, type WriteResult } from './memory-store';
 
 /** A memory's state after the job's writes; the vector only when it is new or changed. */
 export interface PlannedMemory {
@@ -7,6 +7,8 @@ export interface PlannedMemory {
   vector?: number[];
   /** Not in the store before this job. */
   isNew: boolean;
+  /** Embeddings of keys this job added (the store has the others); memory.keys is the full list. */
+  newKeys: MemoryKey[];
 }
 
 /**
@@ -58,11 +60,18 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
   const events: MemoryHistoryEvent[] = [];
   const ids = { created: new Set<string>(), merged: new Set<string>(), updated: new Set<string>(), superseded: new Set<string>() };
 
-  const put = (memory: Memory, vector?: number[]) => {
+  const put = (memory: Memory, vector?: number[], added: MemoryKey[] = []) => {
     const before = changed.get(memory.id);
     state.set(memory.id, memory);
-    changed.set(memory.id, { memory, vector: vector ?? before?.vector, isNew: before?.isNew ?? !existing.has(memory.id) });
+    const newKeys = [...(before?.newKeys ?? []), ...added].filter((k) => memory.keys.includes(k.text));
+    changed.set(memory.id, { memory, vector: vector ?? before?.vector, isNew: before?.isNew ?? !existing.has(memory.id), newKeys });
   };
+  /** The item's keys the memory does not hold yet, with their vectors. */
+  const keysOf = (item: MemoryWrite['item'], memory?: Memory): MemoryKey[] =>
+    (item.memory.keys ?? [])
+      .map((text, i) => ({ text, vector: item.keyVectors?.[i] }))
+      .filter((k): k is MemoryKey => k.vector !== undefined && !memory?.keys.includes(k.text));
+  const withItemKeys = (memory: Memory, item: MemoryWrite['item']): Memory => ({ ...memory, keys: withKeys(memory.keys, item.memory.keys ?? []) });
   const event = (memory_id: string, name: MemoryHistoryEvent['event'], before: MemoryHistoryEvent['before'], after: MemoryHistoryEvent['after']) =>
     events.push({ memory_id, event: name, at: stamp, job_id: jobId, actor: null, before, after });
 
@@ -84,8 +93,9 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
         mentions: 1,
         valid_until: null,
         superseded_by: null,
+        keys: withKeys([], item.memory.keys ?? []),
       };
-      put(memory, item.vector);
+      put(memory, item.vector, keysOf(item));
       event(memory.id, 'created', null, contentOf(memory));
       ids.created.add(memory.id);
       resultId = memory.id;
@@ -95,7 +105,7 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
       resultId = current.id;
     } else if (action === 'refine') {
       const next: Memory = {
-        ...mentioned(current, mention, stamp),
+        ...withItemKeys(mentioned(current, mention, stamp), item),
         memory: item.memory.memory,
         categories: item.memory.categories,
         type: item.memory.type,
@@ -103,20 +113,21 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
         attributes: item.memory.attributes,
         updated_at: stamp,
       };
-      put(next, item.vector);
+      put(next, item.vector, keysOf(item, current));
       event(current.id, 'updated', contentOf(current), contentOf(next));
       ids.updated.add(current.id);
       resultId = current.id;
     } else {
-      const next = mentioned(current, mention, stamp);
+      const next = withItemKeys(mentioned(current, mention, stamp), item);
+      const added = keysOf(item, current);
       if (current.valid_until) {
         // Stated again after being contradicted: true again (moved back to a former city).
         const restored = { ...next, valid_until: null, superseded_by: null };
-        put(restored);
+        put(restored, undefined, added);
         event(current.id, 'restored', { valid_until: current.valid_until, superseded_by: current.superseded_by }, { valid_until: null });
         ids.updated.add(current.id);
       } else {
-        put(next);
+        put(next, undefined, added);
         if (next.mentions !== current.mentions) {
           event(current.id, 'merged', { mentions: current.mentions }, {
             mentions: next.mentions,

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { searchRequestSchema, type TaxonomyEntry } from '@mnemo/core';
-import { buildProfile, type Embedder, type Reranker, type UserProfile } from '@mnemo/pipeline';
+import { buildProfile, createSearcher, type Embedder, type Reranker, type UserProfile } from '@mnemo/pipeline';
 import type { ProfileCache } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { actingUser, principalOf } from '../middleware/authenticate';
@@ -21,11 +21,11 @@ const RERANK_POOL_FACTOR = 5;
 
 export function searchRouter({ store, embedder, reranker, taxonomy, profileCache, jsonBody }: SearchRouteDeps): Router {
   const router = Router();
+  const search = createSearcher({ store, embedder });
   router.post('/v1/memories/search', requireJson, jsonBody, async (req, res) => {
     const body = parseOrThrow(searchRequestSchema, req.body);
     checkCategories(taxonomy, body.categories);
     const userId = actingUser(principalOf(res.locals), body.user_id);
-    const [vector] = await embedder.embed([body.query], 'query');
     const filter = {
       categories: body.categories,
       type: body.type,
@@ -34,7 +34,7 @@ export function searchRouter({ store, embedder, reranker, taxonomy, profileCache
       include_superseded: body.include_superseded,
     };
     const pool = body.rerank ? Math.min(100, body.limit * RERANK_POOL_FACTOR) : body.limit;
-    const hits = await store.search(userId, { vector: vector!, text: body.query, limit: pool, filter });
+    const hits = await search(userId, { query: body.query, limit: pool, filter });
     const ranked = body.rerank ? (await reranker.rerank(body.query, hits)).slice(0, body.limit) : hits;
     // An empty result is an answer, not an error.
     res.json({
@@ -46,6 +46,8 @@ export function searchRouter({ store, embedder, reranker, taxonomy, profileCache
         categories: hit.memory.categories,
         type: hit.memory.type,
         vector_distance: Math.round(hit.vector_distance * 10_000) / 10_000,
+        // Comparable across result lists of one deployment (same weights), so clients can merge them; higher is better.
+        score: hit.score,
         ...('rerank_score' in hit ? { rerank_score: hit.rerank_score } : {}),
         source: hit.memory.source,
         created_at: hit.memory.created_at,

@@ -25,7 +25,7 @@ function fnv1a(text: string): number {
 }
 
 export class LocalEmbedder implements Embedder {
-  readonly name = 'local';
+  readonly name = 'hashing';
 
   constructor(readonly dimension: number) {}
 

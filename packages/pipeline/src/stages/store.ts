@@ -35,8 +35,15 @@ function toItems(input: PipelineInput, facts: EmbeddedFact[], now: Date): Memory
     if (existing) {
       const mention = existing.memory.provenance[0]!;
       mention.message_ids = [...new Set([...mention.message_ids, ...fact.messageIds])];
+      for (const key of fact.keys ?? []) {
+        if (existing.memory.keys!.includes(key.text)) continue;
+        existing.memory.keys!.push(key.text);
+        existing.keyVectors!.push(key.vector);
+      }
       continue;
     }
+    // Checkpoints written before keys existed have none: the memory is then keyed by its wording alone.
+    const keys = fact.keys ?? [];
     byId.set(id, {
       memory: {
         id,
@@ -50,8 +57,10 @@ function toItems(input: PipelineInput, facts: EmbeddedFact[], now: Date): Memory
         source,
         attributes: attributeNames(fact.text),
         provenance: [{ job_id: input.jobId, thread_id, agent_id, source, message_ids: fact.messageIds, seen_at: now.toISOString() }],
+        keys: keys.map((k) => k.text),
       },
       vector: fact.vector,
+      keyVectors: keys.map((k) => k.vector),
     });
   }
   return [...byId.values()];
@@ -130,11 +139,15 @@ function toWrites(items: MemoryToStore[], facts: FactToReconcile[], decisions: R
       write = writeOf[Number(target.slice(5))]!;
       const mention = write.item.memory.provenance[0]!;
       const ids = [...new Set([...mention.message_ids, ...item.memory.provenance[0]!.message_ids])];
+      const keys = [write.item, item].flatMap((it) => (it.memory.keys ?? []).map((text, k) => ({ text, vector: it.keyVectors?.[k] })));
       if (decision.action === 'refine') {
         write.item = item;
         if (write.action === 'merge') write.action = 'refine';
       }
       write.item.memory.provenance[0]!.message_ids = ids;
+      const distinct = keys.filter((k, n) => keys.findIndex((o) => o.text === k.text) === n);
+      write.item.memory.keys = distinct.map((k) => k.text);
+      write.item.keyVectors = distinct.map((k) => k.vector!);
     } else {
       const action = decision.action === 'new' ? 'create' : decision.action === 'duplicate' ? 'merge' : 'refine';
       write = { action, item, ...(target ? { target } : {}) };
