@@ -94,7 +94,9 @@ async function evaluate(file: string, verbose: boolean): Promise<[string, string
 
 async function main(): Promise<void> {
   const verbose = process.argv.includes('--verbose');
-  const sets = ['conversations.json', 'holdout.json'];
+  // --dev: the development sets alone, for tuning (the held-out ones are only ever reported).
+  const dev = process.argv.includes('--dev');
+  const sets = dev ? ['conversations.json', 'conversations.json'] : ['conversations.json', 'holdout.json'];
   const results: [string, string][][] = [];
   for (const name of sets) {
     if (verbose) console.log(`\n${name}`);
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
 
   // Held-out sequences were written after the rules and are never tuned on.
   const reconciled: [string, string][][] = [];
-  for (const name of ['reconciliation.json', 'reconciliation-holdout.json']) {
+  for (const name of dev ? ['reconciliation.json', 'reconciliation.json'] : ['reconciliation.json', 'reconciliation-holdout.json']) {
     if (verbose) console.log(`\n${name}`);
     reconciled.push(await evaluateReconciliation(path.resolve(__dirname, '../../eval', name), verbose));
   }

@@ -11,11 +11,13 @@ import {
   isRequest,
   mentionsSelf,
 } from './clause-filter';
+import { isWellFormedMemory } from './memory-shape';
+import { ReferentTracker, vocatives } from './referents';
 import { answerAsStatement } from './short-answer';
-import { toThirdPerson } from './third-person';
+import { expandContractions, toThirdPerson } from './third-person';
 
 const DISCOURSE_PREFIX =
-  /^(so|well|oh|yeah|yes|no|not yet|not really|maybe|probably|actually|also|and|but|btw|by the way|anyway|anyways|honestly|basically|ok|okay|um|uh|hey|hi|hello|lol|haha|thanks|thank you|great|cool|awesome|nice|sure|right|alright|wow|fun fact|funnily enough|oh and|plus|p\.?s\.?)\b[,!.:;]*\s+/i;
+  /^(so|well|oh|yeah|yep|yup|yes|no|nah|nope|ugh|hmm|omg|ooh|aw+|haha+|hehe|not yet|not really|maybe|probably|actually|also|and|but|btw|by the way|anyway|anyways|honestly|basically|ok|okay|um|uh|hey|hi|hello|lol|haha|thanks|thank you|great|cool|awesome|nice|sure|right|alright|wow|fun fact|funnily enough|oh and|plus|p\.?s\.?)\b[,!.:;]*\s+/i;
 const HEDGE = /^i (think|guess|believe|suppose|feel like|would say)( that)?\s+(?=(i|i'm|i've|i'll|i'd|my|we)\b)/i;
 const CLAUSE_BREAK =
   /\s*;\s*|,?\s+(?:and|but|so|while|though|although|plus)\s+(?=(?:i|i'm|i've|i'll|i'd|my|we|we're|our)\b)|,\s+(?=(?:i|i'm|i've|i'll|i'd|my)\b)/i;
@@ -70,6 +72,84 @@ function splitSharedSubject(clause: string): string[] {
   return parts;
 }
 
+/** "Maya, that's..." / "..., Jonas!": the name of whoever is spoken to is not part of the fact. */
+function stripVocatives(sentence: string): string {
+  let text = sentence;
+  for (const name of vocatives(sentence)) {
+    text = text
+      .replace(new RegExp(`^(?:(?:hey|hi|hello|oh|aw+|omg|thanks|thank you|congrats|haha|lol)[\\s,!]+)?${name}[,!]\\s*`, 'i'), '')
+      .replace(new RegExp(`,\\s*${name}([!.?]*)$`), '$1');
+  }
+  return text.trim();
+}
+
+const SUBJECT_PRONOUN = /^(she|he)(?:'s| is| was| has| had|'d| will|'ll)?\b/i;
+
+/**
+ * Replaces a he/she/him/her that can only mean one person named earlier
+ * ("I've had her for two years" after "my dog Susie") with that person.
+ * Returns null when a third-person pronoun stays unresolved.
+ */
+function resolvePronouns(clause: string, tracker: ReferentTracker, turn: number): string | null {
+  let unresolved = false;
+  // "she's been" is "she has been"; otherwise "she's" is "she is".
+  const text = clause
+    .replace(/\b(she|he)'s (been|got|had)\b/gi, '$1 has $2')
+    .replace(/\b(she|he)'s\b/gi, '$1 is')
+    .replace(/\b(she|he|her|him|his)\b/gi, (word, _p, offset: number, whole: string) => {
+      const referent = tracker.resolve(word, turn);
+      if (!referent) {
+        unresolved = true;
+        return word;
+      }
+      const lower = word.toLowerCase();
+      const next = whole.slice(offset + word.length).trim().split(/\s+/)[0] ?? '';
+      // "her English", "his tools": a possessive before a noun; "taking her out": an object.
+      const possessive = lower === 'his' || (lower === 'her' && /^[a-z]/.test(next) && nlp(next).has('(#Noun|#Adjective)') && !nlp(next).has('#Preposition'));
+      return possessive ? `${referent.mention}'s` : referent.mention;
+    });
+  return unresolved ? null : text;
+}
+
+/** "Jess proposed", "Carol next door has been taking her out": a statement about someone the user knows. */
+function isAboutSomeoneKnown(clause: string, tracker: ReferentTracker): boolean {
+  if (isQuestion(clause) || isRequest(clause) || clause.split(/\s+/).length < 3) return false;
+  if (/^User's\b/.test(clause)) return hasContent(clause);
+  const first = /^([A-Z][a-z]+)\b/.exec(clause)?.[1];
+  if (!first || tracker.isAddressed(first)) return false;
+  const known = tracker.byName(first) !== null || nlp(first).has('#FirstName');
+  return known && nlp(clause).has('#Verb') && hasContent(clause);
+}
+
+/** A known name gains what it is to the user: "Jess proposed" -> "User's partner Jess proposed". */
+function withRelation(clause: string, tracker: ReferentTracker): string {
+  const first = /^([A-Z][a-z]+)\b/.exec(clause)?.[1];
+  const referent = first ? tracker.byName(first) : null;
+  return referent?.relation ? `${referent.mention}${clause.slice(first!.length)}` : clause;
+}
+
+const SUBJECTLESS_SKIP = /^(please|thanks|thank|let|try|check|look|see|tell|show|give|help|make|imagine|guess|wish|hope|love|like|sounds|seems|looks|feels|means|depends|turns out|happens)\b/i;
+
+/**
+ * People drop the subject when it is themselves: "got married last week",
+ * "just finished three night shifts", "still designing app screens". A
+ * clause that opens with a past-tense verb or a gerund (adverbs aside) gets
+ * its "I" back.
+ */
+function restoreSubject(clause: string): string | null {
+  if (SUBJECTLESS_SKIP.test(clause) || isQuestion(clause) || clause.split(/\s+/).length < 3) return null;
+  const words = clause.split(/\s+/);
+  let i = 0;
+  while (i < words.length - 1 && /^(just|still|finally|already|recently|also|only|never|always|actually|totally|basically|officially)$/i.test(words[i]!)) i++;
+  const word = words[i]!.toLowerCase().replace(/[^a-z']/g, '');
+  if (!word || /^(it|that|this|there|which|who|he|she|they|you|we|i)$/.test(word)) return null;
+  const term = nlp(`I ${word}`).terms().eq(1);
+  if (term.has('#Gerund')) return `I am ${clause}`;
+  if (term.has('#PastTense') && !term.has('#Adjective') && !/^(went|was|were|had|did|got it)$/.test(word)) return `I ${clause}`;
+  if (/^(got|gotta)$/.test(word) && words.length > i + 2) return `I ${clause}`;
+  return null;
+}
+
 function isStatementAboutUser(clause: string): boolean {
   if (clause.split(/\s+/).length < 2) return false;
   if (isQuestion(clause) || isRequest(clause) || isPhatic(clause) || isMeta(clause)) return false;
@@ -78,6 +158,9 @@ function isStatementAboutUser(clause: string): boolean {
 }
 
 function polish(fact: string): string {
+  // "I'm Priya": a name, said the short way.
+  const named = /^User is ([A-Z][a-z]+(?: [A-Z][a-z]+)?)$/.exec(fact.trim());
+  if (named && nlp(named[1]!).has('#FirstName')) return `User's name is ${named[1]}`;
   return fact
     .replace(/(,?\s+(actually|either|too|lol|haha|though|honestly|tbh|anyway))+$/i, '')
     .replace(/^User is (\d{1,3})$/, 'User is $1 years old')
@@ -92,9 +175,11 @@ function polish(fact: string): string {
 export class OfflineExtractor implements FactExtractor {
   async extract(analysis: Analysis): Promise<Extraction> {
     const facts = new Map<string, ExtractedFact>();
+    const tracker = new ReferentTracker();
     for (const turn of analysis.turns) {
+      tracker.observe(turn.content, turn.role, turn.index);
       if (turn.role !== 'user') continue;
-      for (const fact of this.factsOfTurn(turn)) {
+      for (const fact of this.factsOfTurn(turn, tracker)) {
         const key = normaliseFact(fact.text);
         const seen = facts.get(key);
         if (seen) seen.messageIds = [...new Set([...seen.messageIds, ...fact.messageIds])];
@@ -104,14 +189,31 @@ export class OfflineExtractor implements FactExtractor {
     return { facts: [...facts.values()], llm: null };
   }
 
-  private factsOfTurn(turn: Turn): ExtractedFact[] {
+  private factsOfTurn(turn: Turn, tracker: ReferentTracker): ExtractedFact[] {
     const facts: ExtractedFact[] = [];
+    const add = (text: string, evidence: string) => {
+      const fact = polish(toThirdPerson(text));
+      if (isWellFormedMemory(fact)) facts.push({ text: fact, evidence, messageIds: [turn.messageId] });
+    };
+    /** One clause: about the user, about someone they know, or the user with the subject left out. */
+    const read = (clause: string): boolean => {
+      const cleaned = stripPrefixes(clause);
+      const resolved = SUBJECT_PRONOUN.test(cleaned) || /\b(her|him|his)\b/i.test(cleaned) ? resolvePronouns(cleaned, tracker, turn.index) : cleaned;
+      if (resolved === null) return false;
+      const before = facts.length;
+      const restored = restoreSubject(resolved);
+      if (restored && isStatementAboutUser(restored)) add(restored, cleaned);
+      else if (isStatementAboutUser(resolved)) add(resolved, cleaned);
+      else if (isAboutSomeoneKnown(expandContractions(resolved), tracker)) add(withRelation(expandContractions(resolved), tracker), cleaned);
+      return facts.length > before;
+    };
     const sentences = nlp(turn.content).sentences().out('array') as string[];
     for (const sentence of sentences) {
-      for (const clause of clausesOf(stripPrefixes(sentence))) {
-        const cleaned = stripPrefixes(clause);
-        if (!isStatementAboutUser(cleaned)) continue;
-        facts.push({ text: polish(toThirdPerson(cleaned)), evidence: cleaned, messageIds: [turn.messageId] });
+      for (const clause of clausesOf(stripPrefixes(stripVocatives(sentence)))) {
+        if (read(clause)) continue;
+        // "so... bad news, got laid off on Thursday": the statement sits behind an aside.
+        const pieces = clause.split(/\s*(?:,|\.\.\.+|…|—|–|\s-\s)\s*/);
+        if (pieces.length > 1) for (const piece of pieces) if (piece.split(/\s+/).length >= 3) read(piece);
       }
     }
     if (facts.length === 0 && turn.precedingQuestion) {

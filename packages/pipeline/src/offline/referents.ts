@@ -1,0 +1,143 @@
+import nlp from 'compromise';
+
+/**
+ * The people and animals a conversation names, so a later "she" or "her"
+ * can stand for "User's dog Susie" in a memory that must make sense alone.
+ * Offline there is no coreference model: a pronoun is resolved only when
+ * exactly one named referent of a fitting gender was mentioned in the last
+ * few turns; otherwise it stays unresolved and the clause is not stored.
+ */
+
+export type Gender = 'f' | 'm' | '?';
+
+export interface Referent {
+  /** How a memory names it: "User's sister Jenny", "User's dog", "Carol". */
+  mention: string;
+  /** Its first name, when given. */
+  name: string | null;
+  relation: string | null;
+  gender: Gender;
+  /** Turn index of the latest mention. */
+  turn: number;
+}
+
+const FEMALE = new Set([
+  'wife', 'girlfriend', 'fiancee', 'fiancée', 'mom', 'mum', 'mother', 'mama', 'daughter', 'sister', 'grandma', 'grandmother',
+  'granny', 'nana', 'aunt', 'auntie', 'niece', 'stepmom', 'stepmother', 'halmoni',
+]);
+const MALE = new Set([
+  'husband', 'boyfriend', 'fiance', 'fiancé', 'dad', 'father', 'papa', 'son', 'brother', 'grandpa', 'grandfather', 'uncle',
+  'nephew', 'stepdad', 'stepfather',
+]);
+const NEUTRAL = new Set([
+  'partner', 'spouse', 'friend', 'best friend', 'roommate', 'flatmate', 'housemate', 'cousin', 'kid', 'child', 'baby', 'toddler',
+  'boss', 'manager', 'coworker', 'colleague', 'neighbor', 'neighbour', 'therapist', 'doctor', 'teacher', 'mentor', 'landlord',
+  'dog', 'puppy', 'cat', 'kitten', 'greyhound', 'beagle', 'labrador', 'lab', 'terrier', 'retriever', 'poodle', 'spaniel', 'collie',
+  'horse', 'rabbit', 'bunny', 'hamster', 'parrot', 'bird', 'tortoise', 'turtle', 'pup', 'pet',
+]);
+export const RELATION_WORDS = [...FEMALE, ...MALE, ...NEUTRAL].sort((a, b) => b.length - a.length);
+const RELATION = RELATION_WORDS.map((w) => w.replace(/ /g, '\\s+')).join('|');
+
+function genderOf(relation: string | null, name: string | null): Gender {
+  if (relation && FEMALE.has(relation)) return 'f';
+  if (relation && MALE.has(relation)) return 'm';
+  if (name) {
+    const term = nlp(name).terms().eq(0);
+    if (term.has('#FemaleName')) return 'f';
+    if (term.has('#MaleName')) return 'm';
+  }
+  return '?';
+}
+
+/** "my sister Jenny", "Jenny, my sister", "my dog": the user's own people, as a speaker names them. */
+function possessed(text: string, possessive: 'my' | 'your'): { relation: string; name: string | null }[] {
+  const found: { relation: string; name: string | null }[] = [];
+  const named = new RegExp(`\\b${possessive}\\s+(?:little\\s+|older\\s+|younger\\s+|big\\s+|baby\\s+|new\\s+|old\\s+)?(${RELATION})\\b(?:,?\\s+([A-Z][a-z]+))?`, 'gi');
+  for (const m of text.matchAll(named)) {
+    const name = m[2] && !/^(and|but|who|is|was|has)$/i.test(m[2]) ? m[2] : null;
+    found.push({ relation: m[1]!.toLowerCase().replace(/\s+/g, ' '), name });
+  }
+  const appositive = new RegExp(`\\b([A-Z][a-z]+),\\s+${possessive}\\s+(${RELATION})\\b`, 'g');
+  for (const m of text.matchAll(appositive)) found.push({ relation: m[2]!.toLowerCase(), name: m[1]! });
+  return found;
+}
+
+/** First names compromise knows, said mid-sentence or as a subject. */
+function people(text: string): string[] {
+  const names = nlp(text).match('#FirstName').out('array') as string[];
+  return names.map((n) => n.replace(/[^A-Za-z'-]/g, '').replace(/'s$/, '')).filter((n) => /^[A-Z][a-z]+$/.test(n));
+}
+
+export class ReferentTracker {
+  private readonly referents: Referent[] = [];
+  /** Names used to address someone ("Maya, ...", "thanks Jonas"): speakers, not people talked about. */
+  private readonly addressed = new Set<string>();
+
+  /** Reads a turn: who it names. The other speaker's "your sister" is the user's sister too. */
+  observe(text: string, role: 'user' | 'assistant', turn: number): void {
+    for (const name of vocatives(text)) this.addressed.add(name);
+    const own = possessed(text, role === 'user' ? 'my' : 'your');
+    for (const { relation, name } of own) {
+      const mention = `User's ${relation}${name ? ` ${name}` : ''}`;
+      this.add({ mention, name, relation, gender: genderOf(relation, name), turn });
+    }
+    const related = new Set(own.map((o) => o.name).filter(Boolean));
+    for (const name of people(text)) {
+      if (related.has(name) || this.addressed.has(name)) continue;
+      const known = this.referents.find((r) => r.name === name);
+      if (known) known.turn = turn;
+      else if (role === 'user') this.add({ mention: name, name, relation: null, gender: genderOf(null, name), turn });
+    }
+  }
+
+  private add(referent: Referent): void {
+    // A name seen again with its relation ("my sister Jenny" after "Jenny") takes the fuller mention.
+    const same = this.referents.find(
+      (r) => (referent.name && r.name === referent.name) || (!referent.name && !r.name && r.relation === referent.relation),
+    );
+    if (same) {
+      if (referent.relation && !same.relation) Object.assign(same, { mention: referent.mention, relation: referent.relation, gender: referent.gender });
+      same.turn = referent.turn;
+      return;
+    }
+    this.referents.push(referent);
+  }
+
+  /**
+   * The one referent a pronoun can mean in `turn`, looking back `window`
+   * turns: the only one of its gender, else the only one of unknown gender
+   * (a pet, a friend named without a known name); null when none or several fit.
+   */
+  resolve(pronoun: string, turn: number, window = 3): Referent | null {
+    const p = pronoun.toLowerCase();
+    const wanted: Gender | null = ['she', 'her', 'hers', 'herself'].includes(p) ? 'f' : ['he', 'him', 'his', 'himself'].includes(p) ? 'm' : null;
+    if (!wanted) return null;
+    const recent = this.referents.filter((r) => r.turn <= turn && r.turn >= turn - window);
+    const exact = recent.filter((r) => r.gender === wanted);
+    if (exact.length > 0) return exact.length === 1 ? exact[0]! : null;
+    const neutral = recent.filter((r) => r.gender === '?');
+    return neutral.length === 1 ? neutral[0]! : null;
+  }
+
+  /** The referent a name stands for, with what the conversation said it is to the user. */
+  byName(name: string): Referent | null {
+    return this.referents.find((r) => r.name === name) ?? null;
+  }
+
+  isAddressed(name: string): boolean {
+    return this.addressed.has(name);
+  }
+}
+
+/** Names a turn addresses: "Maya, ...", "..., Maya!", "thanks Jonas", "hey Priya". */
+export function vocatives(text: string): string[] {
+  const names = new Set<string>();
+  const lead = /^(?:(?:hey|hi|hello|oh|aw+|omg|thanks|thank you|congrats|haha|lol)[\s,!]+)?([A-Z][a-z]+)[,!]/.exec(text.trim());
+  if (lead && nlp(lead[1]!).has('#FirstName')) names.add(lead[1]!);
+  for (const m of text.matchAll(/\b(?:hey|hi|hello|thanks|thank you|congrats|bye|cheers|love you|miss you),?\s+([A-Z][a-z]+)\b/gi)) {
+    if (nlp(m[1]!).has('#FirstName')) names.add(m[1]!);
+  }
+  const trail = /,\s*([A-Z][a-z]+)[!.?]*$/.exec(text.trim());
+  if (trail && nlp(trail[1]!).has('#FirstName')) names.add(trail[1]!);
+  return [...names];
+}
