@@ -1,5 +1,4 @@
 import { contentWords } from '../search/text-words';
-import type { WordSimilarity } from '../search/hybrid-ranker';
 import type { Embedder } from '../types';
 import type { WordVectors } from './word-vectors';
 
@@ -56,7 +55,7 @@ function unknownDirection(word: string, dimension: number): Float32Array {
  * words ("job"/"work", "dog"/"pets") land near each other, which the
  * hashing embedder cannot do.
  */
-export class WordVectorEmbedder implements Embedder, WordSimilarity {
+export class WordVectorEmbedder implements Embedder {
   readonly name = 'words';
   readonly dimension: number;
 
@@ -66,22 +65,6 @@ export class WordVectorEmbedder implements Embedder, WordSimilarity {
 
   async embed(texts: string[]): Promise<number[][]> {
     return texts.map((text) => Array.from(this.embedOne(text)));
-  }
-
-  similarity(a: string, b: string): number {
-    const x = this.vectors.indexOf(a);
-    const y = this.vectors.indexOf(b);
-    if (x < 0 || y < 0) return a === b ? 1 : 0;
-    const u = this.vectors.vectorAt(x);
-    const v = this.vectors.vectorAt(y);
-    let dot = 0;
-    for (let d = 0; d < this.dimension; d++) dot += u[d]! * v[d]!;
-    return dot;
-  }
-
-  weight(word: string): number {
-    const index = this.vectors.indexOf(word);
-    return index >= 0 ? sifWeight(index) : UNKNOWN_WEIGHT;
   }
 
   /** The vector of a word and its SIF weight. */

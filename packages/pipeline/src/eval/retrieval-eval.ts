@@ -34,10 +34,10 @@ interface EvalConversation {
 
 const KS = [5, 10, 20] as const;
 
-/** EVAL_WEIGHTS=lexical,vector,soft tries other ranking weights (on the development part). */
+/** EVAL_WEIGHTS=lexical,vector,category tries other ranking weights (on the development part). */
 function weightsFromEnv() {
   const raw = process.env.EVAL_WEIGHTS?.split(',').map(Number);
-  return raw?.length === 3 ? { lexical: raw[0]!, vector: raw[1]!, soft: raw[2]! } : undefined;
+  return raw?.length === 3 ? { lexical: raw[0]!, vector: raw[1]!, category: raw[2]! } : undefined;
 }
 
 interface Tally {

@@ -12,7 +12,7 @@ import {
   mentionsSelf,
 } from './clause-filter';
 import { isWellFormedMemory } from './memory-shape';
-import { ReferentTracker, vocatives } from './referents';
+import { isNameLike, ReferentTracker, vocatives } from './referents';
 import { answerAsStatement } from './short-answer';
 import { expandContractions, toThirdPerson } from './third-person';
 
@@ -97,7 +97,7 @@ function resolvePronouns(clause: string, tracker: ReferentTracker, turn: number)
     .replace(/\b(she|he)'s (been|got|had)\b/gi, '$1 has $2')
     .replace(/\b(she|he)'s\b/gi, '$1 is')
     .replace(/\b(she|he|her|him|his)\b/gi, (word, _p, offset: number, whole: string) => {
-      const referent = tracker.resolve(word, turn);
+      const referent = tracker.resolve(word, turn, clause);
       if (!referent) {
         unresolved = true;
         return word;
@@ -117,7 +117,7 @@ function isAboutSomeoneKnown(clause: string, tracker: ReferentTracker): boolean 
   if (/^User's\b/.test(clause)) return hasContent(clause);
   const first = /^([A-Z][a-z]+)\b/.exec(clause)?.[1];
   if (!first || tracker.isAddressed(first)) return false;
-  const known = tracker.byName(first) !== null || nlp(first).has('#FirstName');
+  const known = tracker.byName(first) !== null || isNameLike(first);
   return known && nlp(clause).has('#Verb') && hasContent(clause);
 }
 
@@ -185,6 +185,17 @@ export class OfflineExtractor implements FactExtractor {
         if (seen) seen.messageIds = [...new Set([...seen.messageIds, ...fact.messageIds])];
         else facts.set(key, fact);
       }
+    }
+    // Called by name by the other party: the user's name, kept like one they said ("I'm Priya").
+    const called = tracker.userName();
+    const named = [...facts.values()].some((f) => /^User's name is\b/.test(f.text));
+    const turn = called && analysis.turns.find((t) => t.index === called.turn);
+    if (called && turn && !named) {
+      facts.set(normaliseFact(`User's name is ${called.name}`), {
+        text: `User's name is ${called.name}`,
+        evidence: turn.content,
+        messageIds: [turn.messageId],
+      });
     }
     return { facts: [...facts.values()], llm: null };
   }

@@ -36,7 +36,6 @@ const NEUTRAL = new Set([
   'horse', 'rabbit', 'bunny', 'hamster', 'parrot', 'bird', 'tortoise', 'turtle', 'pup', 'pet',
 ]);
 export const RELATION_WORDS = [...FEMALE, ...MALE, ...NEUTRAL].sort((a, b) => b.length - a.length);
-const RELATION = RELATION_WORDS.map((w) => w.replace(/ /g, '\\s+')).join('|');
 
 function genderOf(relation: string | null, name: string | null): Gender {
   if (relation && FEMALE.has(relation)) return 'f';
@@ -52,30 +51,65 @@ function genderOf(relation: string | null, name: string | null): Gender {
 /** "my sister Jenny", "Jenny, my sister", "my dog": the user's own people, as a speaker names them. */
 function possessed(text: string, possessive: 'my' | 'your'): { relation: string; name: string | null }[] {
   const found: { relation: string; name: string | null }[] = [];
-  const named = new RegExp(`\\b${possessive}\\s+(?:little\\s+|older\\s+|younger\\s+|big\\s+|baby\\s+|new\\s+|old\\s+)?(${RELATION})\\b(?:,?\\s+([A-Z][a-z]+))?`, 'gi');
+  // Case matters for the name ("my tortoise Tito", not "my tortoise ate"), so the rest is spelt both ways.
+  const either = (w: string) => w.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+  const relation = RELATION_WORDS.map((w) => either(w).replace(/ /g, '\\s+')).join('|');
+  const named = new RegExp(
+    `\\b${either(possessive)}\\s+(?:(?:little|older|younger|big|baby|new|old)\\s+)?(${relation})\\b(?:,?\\s+([A-Z][a-z]+))?`,
+    'g',
+  );
   for (const m of text.matchAll(named)) {
     const name = m[2] && !/^(and|but|who|is|was|has)$/i.test(m[2]) ? m[2] : null;
     found.push({ relation: m[1]!.toLowerCase().replace(/\s+/g, ' '), name });
   }
-  const appositive = new RegExp(`\\b([A-Z][a-z]+),\\s+${possessive}\\s+(${RELATION})\\b`, 'g');
+  const appositive = new RegExp(`\\b([A-Z][a-z]+),\\s+${either(possessive)}\\s+(${relation})\\b`, 'g');
   for (const m of text.matchAll(appositive)) found.push({ relation: m[2]!.toLowerCase(), name: m[1]! });
   return found;
 }
 
-/** First names compromise knows, said mid-sentence or as a subject. */
+const LEXICON = (nlp.model() as unknown as { one: { lexicon: Record<string, string | string[]> } }).one.lexicon;
+const NOT_A_NAME = '(#Date|#Month|#WeekDay|#Place|#City|#Country|#Pronoun|#Adverb|#Adjective|#Verb|#Value|#Conjunction|#Preposition|#Determiner)';
+
+/**
+ * Could this capitalised word be someone's name? Known first names, and
+ * words no dictionary knows ("Priya", "Biscuit" as a dog) that are not
+ * dates, places or ordinary words written with a capital.
+ */
+export function isNameLike(word: string): boolean {
+  if (!/^[A-Z][a-z]+$/.test(word)) return false;
+  const term = nlp(word).terms().eq(0);
+  if (term.has('#FirstName')) return true;
+  const known = LEXICON[word.toLowerCase()];
+  if (known !== undefined) return false;
+  return !term.has(NOT_A_NAME);
+}
+
+/** Names in a turn: first names anywhere, other name-like words where a capital is not just a sentence start. */
 function people(text: string): string[] {
-  const names = nlp(text).match('#FirstName').out('array') as string[];
-  return names.map((n) => n.replace(/[^A-Za-z'-]/g, '').replace(/'s$/, '')).filter((n) => /^[A-Z][a-z]+$/.test(n));
+  const found = new Set<string>();
+  for (const n of nlp(text).match('#FirstName').out('array') as string[]) {
+    const name = n.replace(/[^A-Za-z'-]/g, '').replace(/'s$/, '');
+    if (/^[A-Z][a-z]+$/.test(name)) found.add(name);
+  }
+  for (const m of text.matchAll(/(?<=[a-z,;]\s+)([A-Z][a-z]+)\b/g)) if (isNameLike(m[1]!)) found.add(m[1]!);
+  return [...found];
 }
 
 export class ReferentTracker {
   private readonly referents: Referent[] = [];
   /** Names used to address someone ("Maya, ...", "thanks Jonas"): speakers, not people talked about. */
   private readonly addressed = new Set<string>();
+  /** Names the other party calls the user by, with the first turn that did. */
+  private readonly userCalled = new Map<string, number>();
+  private readonly userCalls = new Set<string>();
 
   /** Reads a turn: who it names. The other speaker's "your sister" is the user's sister too. */
   observe(text: string, role: 'user' | 'assistant', turn: number): void {
-    for (const name of vocatives(text)) this.addressed.add(name);
+    for (const name of vocatives(text)) {
+      this.addressed.add(name);
+      if (role === 'assistant' && !this.userCalled.has(name)) this.userCalled.set(name, turn);
+      if (role === 'user') this.userCalls.add(name);
+    }
     const own = possessed(text, role === 'user' ? 'my' : 'your');
     for (const { relation, name } of own) {
       const mention = `User's ${relation}${name ? ` ${name}` : ''}`;
@@ -86,7 +120,7 @@ export class ReferentTracker {
       if (related.has(name) || this.addressed.has(name)) continue;
       const known = this.referents.find((r) => r.name === name);
       if (known) known.turn = turn;
-      else if (role === 'user') this.add({ mention: name, name, relation: null, gender: genderOf(null, name), turn });
+      else this.add({ mention: name, name, relation: null, gender: genderOf(null, name), turn });
     }
   }
 
@@ -108,11 +142,13 @@ export class ReferentTracker {
    * turns: the only one of its gender, else the only one of unknown gender
    * (a pet, a friend named without a known name); null when none or several fit.
    */
-  resolve(pronoun: string, turn: number, window = 3): Referent | null {
+  resolve(pronoun: string, turn: number, clause = '', window = 3): Referent | null {
     const p = pronoun.toLowerCase();
     const wanted: Gender | null = ['she', 'her', 'hers', 'herself'].includes(p) ? 'f' : ['he', 'him', 'his', 'himself'].includes(p) ? 'm' : null;
     if (!wanted) return null;
-    const recent = this.referents.filter((r) => r.turn <= turn && r.turn >= turn - window);
+    // "Carol has been taking her out": a pronoun does not mean someone its own clause names.
+    const named = (r: Referent) => r.name !== null && new RegExp(`\\b${r.name}\\b`).test(clause);
+    const recent = this.referents.filter((r) => r.turn <= turn && r.turn >= turn - window && !named(r));
     const exact = recent.filter((r) => r.gender === wanted);
     if (exact.length > 0) return exact.length === 1 ? exact[0]! : null;
     const neutral = recent.filter((r) => r.gender === '?');
@@ -124,6 +160,15 @@ export class ReferentTracker {
     return this.referents.find((r) => r.name === name) ?? null;
   }
 
+  /**
+   * The user's name, when the other party addresses them by one ("Thanks,
+   * Priya!") that the user never uses for anyone else; with the turn.
+   */
+  userName(): { name: string; turn: number } | null {
+    const names = [...this.userCalled].filter(([name]) => !this.userCalls.has(name) && !this.referents.some((r) => r.name === name && r.relation));
+    return names.length === 1 ? { name: names[0]![0], turn: names[0]![1] } : null;
+  }
+
   isAddressed(name: string): boolean {
     return this.addressed.has(name);
   }
@@ -133,11 +178,11 @@ export class ReferentTracker {
 export function vocatives(text: string): string[] {
   const names = new Set<string>();
   const lead = /^(?:(?:hey|hi|hello|oh|aw+|omg|thanks|thank you|congrats|haha|lol)[\s,!]+)?([A-Z][a-z]+)[,!]/.exec(text.trim());
-  if (lead && nlp(lead[1]!).has('#FirstName')) names.add(lead[1]!);
+  if (lead && isNameLike(lead[1]!)) names.add(lead[1]!);
   for (const m of text.matchAll(/\b(?:hey|hi|hello|thanks|thank you|congrats|bye|cheers|love you|miss you),?\s+([A-Z][a-z]+)\b/gi)) {
-    if (nlp(m[1]!).has('#FirstName')) names.add(m[1]!);
+    if (isNameLike(m[1]!)) names.add(m[1]!);
   }
   const trail = /,\s*([A-Z][a-z]+)[!.?]*$/.exec(text.trim());
-  if (trail && nlp(trail[1]!).has('#FirstName')) names.add(trail[1]!);
+  if (trail && isNameLike(trail[1]!)) names.add(trail[1]!);
   return [...names];
 }

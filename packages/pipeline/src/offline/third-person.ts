@@ -57,6 +57,11 @@ const CONTRACTIONS: [RegExp, string][] = [
   [/\bcan't\b/gi, 'cannot'],
   [/\bwon't\b/gi, 'will not'],
   [/\b(do|does|did|is|are|was|were|have|has|had|would|could|should|must|need)n't\b/gi, '$1 not'],
+  // Spoken forms that would otherwise be conjugated as verbs of their own ("gotta" -> "gets").
+  [/\b(I|we|you|they) (gotta|got to)\b/gi, '$1 have to'],
+  [/\bgotta\b/gi, 'have to'],
+  [/\bgonna\b/gi, 'going to'],
+  [/\bwanna\b/gi, 'want to'],
 ];
 
 export function expandContractions(text: string): string {

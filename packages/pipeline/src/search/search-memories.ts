@@ -1,6 +1,28 @@
 import type { MemoryFilter, MemoryStore } from '@mnemo/store';
+import { categoriesOf } from '../offline/offline-categorizer';
+import { factAttributes } from '../reconcile/attributes';
 import type { Embedder } from '../types';
-import { rankHits, type RankedHit, type RankWeights, type WordSimilarity } from './hybrid-ranker';
+import { rankHits, type RankedHit, type RankWeights } from './hybrid-ranker';
+
+/**
+ * Memories say "User ...", people ask about "Caroline": a query that uses
+ * the name the user gave mnemo asks about the user. The name is read from
+ * the user's current name memories.
+ */
+export async function queryForUser(store: MemoryStore, userId: string, query: string): Promise<string> {
+  if (!/\b[A-Z][a-z]+\b/.test(query)) return query;
+  const { items } = await store.list(userId, { page: 1, pageSize: 5, filter: { attributes: ['name'] } });
+  let rewritten = query;
+  for (const memory of items) {
+    const name = factAttributes(memory.memory).find((a) => a.name === 'name' && !a.negated)?.value;
+    if (!name) continue;
+    for (const part of name.split(/\s+/).filter((p) => p.length > 1)) {
+      const word = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      rewritten = rewritten.replace(new RegExp(`\\b${word}'s\\b`, 'gi'), "the user's").replace(new RegExp(`\\b${word}\\b`, 'gi'), 'the user');
+    }
+  }
+  return rewritten.replace(/\bthe user the user\b/g, 'the user');
+}
 
 export interface SearchRequest {
   query: string;
@@ -18,22 +40,23 @@ export interface SearcherDeps {
 const POOL_FACTOR = 5;
 const MIN_POOL = 50;
 
-/** An embedder that can also compare single words (the word-vector one). */
-function wordSimilarity(embedder: Embedder): WordSimilarity | null {
-  const candidate = embedder as Partial<WordSimilarity>;
-  return typeof candidate.similarity === 'function' && typeof candidate.weight === 'function' ? (candidate as WordSimilarity) : null;
+/** What the question is about, by the same lexicon that files memories; none when it names no topic. */
+function queryCategories(query: string): string[] {
+  const found = categoriesOf(query.replace(/\b(the )?user('s)?\b/gi, ''));
+  return found.length === 1 && found[0] === 'identity' && !/\b(live|name|age|old|from|born)\b/i.test(query) ? [] : found.filter((c) => c !== 'private');
 }
 
 /**
  * Search as the API runs it: embed the query, take a candidate pool from the
  * store (vector, key-vector and lexical lists), rank it by the hybrid score.
+ * A query naming the user by their name asks about the user.
  */
 export function createSearcher({ store, embedder, weights }: SearcherDeps) {
-  const words = wordSimilarity(embedder);
   return async (userId: string, { query, limit, filter }: SearchRequest): Promise<RankedHit[]> => {
-    const [vector] = await embedder.embed([query], 'query');
+    const asked = await queryForUser(store, userId, query);
+    const [vector] = await embedder.embed([asked], 'query');
     const pool = Math.max(MIN_POOL, limit * POOL_FACTOR);
-    const hits = await store.search(userId, { vector: vector!, text: query, limit: pool, filter });
-    return rankHits(query, hits, words, weights).slice(0, limit);
+    const hits = await store.search(userId, { vector: vector!, text: asked, limit: pool, filter });
+    return rankHits(hits, queryCategories(asked), weights).slice(0, limit);
   };
 }
