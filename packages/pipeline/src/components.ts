@@ -69,7 +69,7 @@ export function createExtraction(
   const offline = {
     extractor: new OfflineExtractor(),
     classifier: new OfflineClassifier(),
-    categorizer: new OfflineCategorizer(config.MNEMO_CUSTOM_CATEGORIES),
+    categorizer: new OfflineCategorizer(config.MNEMO_CUSTOM_CATEGORIES, loadWordVectors(config.MNEMO_WORD_VECTORS_CACHE_DIR)),
     reconciler: new OfflineReconciler(),
   };
   switch (config.MNEMO_EXTRACTOR) {

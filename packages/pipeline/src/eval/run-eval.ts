@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Category, MemoryType } from '@mnemo/core';
 import { conversationInput } from '../conversation-input';
+import { loadWordVectors } from '../embedders/word-vectors';
 import { OfflineCategorizer } from '../offline/offline-categorizer';
 import { OfflineClassifier } from '../offline/offline-classifier';
 import { OfflineExtractor } from '../offline/offline-extractor';
@@ -35,7 +36,8 @@ async function evaluate(file: string, verbose: boolean): Promise<[string, string
   const fixtures = JSON.parse(fs.readFileSync(file, 'utf8')) as Fixture[];
   const extractor = new OfflineExtractor();
   const classifier = new OfflineClassifier();
-  const categorizer = new OfflineCategorizer();
+  // As the default configuration builds it: the lexicon helped by the word vectors.
+  const categorizer = new OfflineCategorizer([], loadWordVectors(process.env.MNEMO_WORD_VECTORS_CACHE_DIR));
 
   let predictedTotal = 0;
   let expectedTotal = 0;

@@ -30,7 +30,7 @@ export const CATEGORY_LEXICON: Record<Category, string[]> = {
     'paint', 'draw', 'photograph*', 'cook', 'bake', 'baking', 'garden', 'knit', 'chess', 'sci-fi', 'science fiction',
     'fantasy', 'anime', 'podcast', 'football', 'soccer', 'basketball', 'tennis', 'climb', 'surf', 'ski', 'fishing',
     'camp', 'collect', 'sing', 'dance', 'jazz', 'rock', 'series', 'show', 'sushi', 'coffee', 'wine', 'beer', 'food',
-    'cuisine', 'pizza', 'pasta', 'tea', 'spicy', 'woodworking', 'author', 'park', 'strategy games',
+    'cuisine', 'pizza', 'pasta', 'tea', 'spicy', 'woodworking', 'author', 'park', 'strategy games', 'bees', 'beekeeping', 'birdwatching', 'pottery', 'crochet',
   ],
   relationships: [
     'wife', 'husband', 'partner', 'girlfriend', 'boyfriend', 'fiance', 'fiancé', 'fiancée', 'married', 'marry',
@@ -47,7 +47,7 @@ export const CATEGORY_LEXICON: Record<Category, string[]> = {
     'intoleran*', 'pregnan*', 'anxiety', 'depress*', 'adhd', 'mental', 'blood pressure', 'cholesterol', 'vegetarian',
     'vegan', 'meat', 'dairy', 'fish', 'peanut*', 'nuts', 'sugar', 'smok*', 'alcohol', 'sober', 'physio*', 'covid',
     'flu', 'cancer', 'heart', 'dentist', 'hospital', 'meditat*', 'steps', 'swim', 'cycl*', 'bike', 'doctor',
-    'recover*', 'training for',
+    'recover*', 'training for', 'metformin', 'insulin', 'gp', 'medicine', 'meds', 'physician', 'clinic', 'checkup',
   ],
   finance: [
     'money', 'budget', 'save', 'saving', 'savings', 'invest*', 'stock', 'crypto*', 'bitcoin', 'mortgage', 'rent',
@@ -67,7 +67,7 @@ export const CATEGORY_LEXICON: Record<Category, string[]> = {
     'passport', 'visa', 'hotel', 'airbnb', 'beach', 'backpack', 'itinerary', 'cruise', 'road trip', 'japan', 'tokyo',
     'kyoto', 'paris', 'london', 'rome', 'italy', 'spain', 'barcelona', 'mexico', 'thailand', 'vietnam', 'peru',
     'iceland', 'europe', 'asia', 'honeymoon', 'destination', 'airport', 'airline', 'window seat', 'red-eye', 'klm',
-    'inca trail',
+    'inca trail', 'layover*', 'jet lag', 'stopover', 'sightseeing',
   ],
   productivity: [
     'task', 'project', 'deadline', 'schedule', 'calendar', 'routine', 'todo', 'to-do', 'notion', 'todoist',

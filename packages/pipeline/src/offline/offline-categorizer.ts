@@ -1,6 +1,8 @@
 import type { Category } from '@mnemo/core';
 import type { CategorizedFact, ClassifiedFact, FactCategorizer } from '../types';
+import type { WordVectors } from '../embedders/word-vectors';
 import { CATEGORY_LEXICON } from './category-lexicon';
+import { CategoryVectors } from './category-vectors';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -33,15 +35,27 @@ function customMatcher({ name, description }: CustomCategory): RegExp {
   return new RegExp(`(?<![a-z])(?:${stems.map((w) => entryPattern(w)).join('|')})`, 'g');
 }
 
-/** Lexicon scoring: the best-matching categories, plus private when sensitive words appear. */
-export function categoriesOf(text: string, custom: { category: string; pattern: RegExp }[] = []): string[] {
+/** How much a word-vector neighbour counts next to a lexicon hit (1). */
+const VECTOR_WEIGHT = 0.3;
+
+/**
+ * Lexicon scoring: the best-matching categories, plus private when
+ * sensitive words appear. With word vectors, words the lexicon lacks add
+ * evidence for the category of their closest lexicon words.
+ */
+export function categoriesOf(text: string, custom: { category: string; pattern: RegExp }[] = [], vectors?: CategoryVectors): string[] {
   const full = text.toLowerCase();
   const lower = full.replace(/^user('s)?\s+/, '');
   const bonus = (category: Category) => (category === 'relationships' && RELATION_SUBJECT.test(full) ? 2 : 0);
-  const scores = [...MATCHERS, ...custom].map(({ category, pattern }) => ({
-    category,
-    score: (lower.match(pattern)?.length ?? 0) + bonus(category as Category),
-  }))
+  const hitWords = new Set<string>();
+  const lexical = [...MATCHERS, ...custom].map(({ category, pattern }) => {
+    const hits = lower.match(pattern) ?? [];
+    for (const h of hits) for (const w of h.split(/\s+/)) hitWords.add(w.replace(/[^a-z']/g, ''));
+    return { category, score: hits.length + bonus(category as Category) };
+  });
+  const near = vectors?.scores(lower, (w) => [...hitWords].some((h) => h.startsWith(w) || w.startsWith(h)));
+  const scores = lexical
+    .map(({ category, score }) => ({ category, score: score + VECTOR_WEIGHT * (near?.get(category as Category) ?? 0) }))
     .filter((s) => s.score > 0)
     .sort((a, b) => b.score - a.score);
   const sensitive = scores.some((s) => s.category === 'private');
@@ -58,12 +72,19 @@ export function categoriesOf(text: string, custom: { category: string; pattern: 
 
 export class OfflineCategorizer implements FactCategorizer {
   private readonly custom: { category: string; pattern: RegExp }[];
+  private readonly vectors?: CategoryVectors;
 
-  constructor(custom: CustomCategory[] = []) {
+  /** Without word vectors, the lexicon alone decides. */
+  constructor(custom: CustomCategory[] = [], wordVectors?: WordVectors) {
     this.custom = custom.map((c) => ({ category: c.name, pattern: customMatcher(c) }));
+    this.vectors = wordVectors ? new CategoryVectors(wordVectors) : undefined;
+  }
+
+  categoriesOf(text: string): string[] {
+    return categoriesOf(text, this.custom, this.vectors);
   }
 
   async categorize(facts: ClassifiedFact[]): Promise<CategorizedFact[]> {
-    return facts.map((fact) => ({ ...fact, categories: categoriesOf(fact.text, this.custom) }));
+    return facts.map((fact) => ({ ...fact, categories: this.categoriesOf(fact.text) }));
   }
 }

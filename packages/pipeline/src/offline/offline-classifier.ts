@@ -7,8 +7,12 @@ import { expandContractions } from './third-person';
  * of episodic facts comes from chrono resolving "next Tuesday" against the
  * conversation's reference time.
  */
-const HABITUAL =
-  /\b(every|each|usually|always|often|typically|normally|generally|weekly|daily|nightly|monthly|on weekends|per (week|day|month)|(?<!for )a (week|day|month|year)|since|for (the (past|last) )?\d+ (years?|months?)|for (years|months)|used to)\b/i;
+const WEEKDAY = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)';
+const HABITUAL = new RegExp(
+  `\\bon ${WEEKDAY}s\\b|\\b${WEEKDAY}s? (?:mornings|afternoons|evenings|nights)\\b|` +
+  /\b(every|each|usually|always|often|typically|normally|generally|weekly|daily|nightly|monthly|on weekends|per (week|day|month)|(?<!for )a (week|day|month|year)|since|for (the (past|last) )?\d+ (years?|months?)|for (years|months)|used to)\b/.source,
+  'i',
+);
 const BIOGRAPHICAL = /\b(born|grew up|raised|studied|graduated|majored|have been|has been|have lived|have worked|have had)\b/i;
 const FUTURE =
   /\b(will|going to|gonna|plan(ning)? to|planned|about to|intend(ing)? to|hoping to|hope to|next|tomorrow|upcoming|soon|this (weekend|summer|winter|spring|fall|autumn)|(am|are) (thinking|considering)|wants? to (visit|go|travel|see|move))\b/i;

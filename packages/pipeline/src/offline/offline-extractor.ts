@@ -193,7 +193,7 @@ export class OfflineExtractor implements FactExtractor {
     if (called && turn && !named) {
       facts.set(normaliseFact(`User's name is ${called.name}`), {
         text: `User's name is ${called.name}`,
-        evidence: turn.content,
+        evidence: `User's name is ${called.name}`,
         messageIds: [turn.messageId],
       });
     }

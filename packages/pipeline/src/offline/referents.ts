@@ -99,15 +99,18 @@ export class ReferentTracker {
   private readonly referents: Referent[] = [];
   /** Names used to address someone ("Maya, ...", "thanks Jonas"): speakers, not people talked about. */
   private readonly addressed = new Set<string>();
-  /** Names the other party calls the user by, with the first turn that did. */
-  private readonly userCalled = new Map<string, number>();
+  /** Names the other party calls the user by: the first turn that did, and how many did. */
+  private readonly userCalled = new Map<string, { turn: number; times: number }>();
   private readonly userCalls = new Set<string>();
 
   /** Reads a turn: who it names. The other speaker's "your sister" is the user's sister too. */
   observe(text: string, role: 'user' | 'assistant', turn: number): void {
     for (const name of vocatives(text)) {
       this.addressed.add(name);
-      if (role === 'assistant' && !this.userCalled.has(name)) this.userCalled.set(name, turn);
+      if (role === 'assistant') {
+        const seen = this.userCalled.get(name);
+        this.userCalled.set(name, { turn: seen?.turn ?? turn, times: (seen?.times ?? 0) + 1 });
+      }
       if (role === 'user') this.userCalls.add(name);
     }
     const own = possessed(text, role === 'user' ? 'my' : 'your');
@@ -165,8 +168,12 @@ export class ReferentTracker {
    * Priya!") that the user never uses for anyone else; with the turn.
    */
   userName(): { name: string; turn: number } | null {
-    const names = [...this.userCalled].filter(([name]) => !this.userCalls.has(name) && !this.referents.some((r) => r.name === name && r.relation));
-    return names.length === 1 ? { name: names[0]![0], turn: names[0]![1] } : null;
+    // A known first name once, or a word no dictionary knows ("Priya") twice: "Congrats!" and "Yum!" are not names.
+    const names = [...this.userCalled].filter(
+      ([name, { times }]) =>
+        (times >= 2 || nlp(name).has('#FirstName')) && !this.userCalls.has(name) && !this.referents.some((r) => r.name === name && r.relation),
+    );
+    return names.length === 1 ? { name: names[0]![0], turn: names[0]![1].turn } : null;
   }
 
   isAddressed(name: string): boolean {
