@@ -1,5 +1,6 @@
 import * as chrono from 'chrono-node';
 import type { ClassifiedFact, ExtractedFact, FactClassifier } from '../types';
+import { withAbsoluteDates } from './absolute-dates';
 import { expandContractions } from './third-person';
 
 /**
@@ -24,8 +25,20 @@ const PAST_EVENT =
 export class OfflineClassifier implements FactClassifier {
   async classify(facts: ExtractedFact[], referenceTime: string): Promise<ClassifiedFact[]> {
     const reference = new Date(referenceTime);
-    return facts.map((fact) => ({ ...fact, ...classifyOne(expandContractions(fact.evidence), reference) }));
+    return facts.map((fact) => {
+      const evidence = expandContractions(fact.evidence);
+      const classified = classifyOne(evidence, reference);
+      // An event says when in absolute terms, so the memory stays true after today.
+      const text = classified.type === 'episodic' ? withAbsoluteDates(fact.text, reference, readsForward(evidence)) : fact.text;
+      return { ...fact, text, ...classified };
+    });
   }
+}
+
+/** Future, or present tense about a date ("starts school in September"): a bare month or weekday is the next one. */
+function readsForward(evidence: string): boolean {
+  if (FUTURE.test(evidence)) return true;
+  return !PAST_EVENT.test(evidence) && !RECENT.test(evidence) && !/\b(ago|was|were|did|had|last)\b/i.test(evidence);
 }
 
 function classifyOne(evidence: string, reference: Date): Pick<ClassifiedFact, 'type' | 'eventTime'> {
@@ -33,7 +46,7 @@ function classifyOne(evidence: string, reference: Date): Pick<ClassifiedFact, 't
   const future = FUTURE.test(evidence);
   // "now" and "currently" describe a state, not the time of an event.
   const dated = chrono
-    .parse(evidence, reference, { forwardDate: future })
+    .parse(evidence, reference, { forwardDate: readsForward(evidence) })
     .find((r) => !/^(right )?now$|^currently$/i.test(r.text.trim()));
   if (dated) return { type: 'episodic', eventTime: dated.start.date().toISOString() };
   if (future) return { type: 'episodic', eventTime: null };

@@ -160,7 +160,7 @@ function isStatementAboutUser(clause: string): boolean {
 function polish(fact: string): string {
   // "I'm Priya": a name, said the short way.
   const named = /^User is ([A-Z][a-z]+(?: [A-Z][a-z]+)?)$/.exec(fact.trim());
-  if (named && nlp(named[1]!).has('#FirstName')) return `User's name is ${named[1]}`;
+  if (named && named[1]!.split(' ').every(isNameLike)) return `User's name is ${named[1]}`;
   return fact
     .replace(/(,?\s+(actually|either|too|lol|haha|though|honestly|tbh|anyway))+$/i, '')
     .replace(/^User is (\d{1,3})$/, 'User is $1 years old')

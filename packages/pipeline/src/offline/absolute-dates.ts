@@ -1,0 +1,53 @@
+import * as chrono from 'chrono-node';
+
+/**
+ * "User is flying to Lisbon next Friday" is wrong the day after it is
+ * stored. An episodic memory says when, in absolute terms, as precisely as
+ * the words allow: "on 21 June 2024", "in September 2025", "in 2023", "in
+ * the week of 3 June 2024". Dates that already name their year stay as written.
+ */
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+const dayMonthYear = (d: Date) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+
+/** Monday of the week holding `d` (UTC). */
+function weekStart(d: Date): Date {
+  const start = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7));
+  return start;
+}
+
+/** The absolute phrase for one parsed expression, or null to leave it as written. */
+function phrase(result: chrono.ParsedResult): string | null {
+  const { text, start } = result;
+  // A year already named, or a duration ("for two weeks"), stays as written.
+  if (/\b\d{4}\b/.test(text) || /^(for|within|over)\b/i.test(text) || result.end) return null;
+  const date = start.date();
+  if (/\bweek\b/i.test(text)) return `in the week of ${dayMonthYear(weekStart(date))}`;
+  const dayKnown = start.isCertain('day') || start.isCertain('weekday');
+  if (dayKnown) return `on ${dayMonthYear(date)}`;
+  if (start.isCertain('month')) return `in ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
+  if (start.isCertain('year')) return `in ${date.getUTCFullYear()}`;
+  return null;
+}
+
+/**
+ * Rewrites the relative dates of `text` against `reference`. `forward`
+ * reads a bare month or weekday as the next one ("starts school in
+ * September" said in December), as future tense asks.
+ */
+export function withAbsoluteDates(text: string, reference: Date, forward: boolean): string {
+  const results = chrono.parse(text, reference, { forwardDate: forward });
+  let out = text;
+  // From the end, so earlier indexes stay valid.
+  for (const result of [...results].sort((a, b) => b.index - a.index)) {
+    if (/^(right )?now$|^currently$|^today$/i.test(result.text.trim()) && !/\btoday\b/i.test(result.text)) continue;
+    const replacement = phrase(result);
+    if (!replacement) continue;
+    // "on Friday" / "in September": the phrase brings its own preposition.
+    const before = out.slice(0, result.index).replace(/\b(on|in|at|this|by)\s+$/i, '');
+    out = `${before}${replacement}${out.slice(result.index + result.text.length)}`;
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}
