@@ -20,7 +20,7 @@ export function importCommand(): Command {
     .argument('<path>', 'a file, or a directory of files (an unpacked export)')
     .addOption(new Option('--format <format>', 'input format (default: detected)').choices([...FORMATS]))
     .option('--url <url>', 'mnemo API base URL', process.env.MNEMO_URL ?? 'http://localhost:8080')
-    .option('--key <key>', 'API key (default: $MNEMO_API_KEY)', process.env.MNEMO_API_KEY)
+    .option('--key <key>', 'API key (default: $MNEMO_API_KEY)')
     .option('--user <user_id>', 'act for this user (needs a service key)')
     .option('--agent <agent_id>', 'agent_id for exported conversations', 'import')
     .option('--concurrency <n>', 'batches in flight', positive('--concurrency', 64), 4)
@@ -40,7 +40,9 @@ export function importCommand(): Command {
       dryRun?: boolean;
       state?: string;
     }) => {
-      if (!opts.key && !opts.dryRun) throw new Error('give an API key with --key or MNEMO_API_KEY');
+      // Read here, not given to commander as a default: --help would print the real key.
+      const key = opts.key ?? process.env.MNEMO_API_KEY;
+      if (!key && !opts.dryRun) throw new Error('give an API key with --key or MNEMO_API_KEY');
       const controller = new AbortController();
       const onInterrupt = () => {
         if (controller.signal.aborted) process.exit(130);
@@ -53,7 +55,7 @@ export function importCommand(): Command {
         target,
         format: opts.format,
         url: opts.url.replace(/\/+$/, ''),
-        key: opts.key ?? '',
+        key: key ?? '',
         userId: opts.user,
         agentId: opts.agent,
         concurrency: opts.concurrency,
