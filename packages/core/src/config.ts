@@ -256,15 +256,22 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Variables whose values are credentials: a bad one is named, never echoed. */
+const SECRET_NAME = /(KEY|KEYS|SECRET|TOKEN|PASSWORD)$/;
+
+/** A bad value as a ConfigError may show it: secrets not at all, URLs without their credentials. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || SECRET_NAME.test(name)) return '';
+  return ` (got "${value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@')}")`;
+}
+
 /** Parses the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const value = env[name];
-      const shown = value === undefined || name === 'MNEMO_API_KEYS' ? '' : ` (got "${value}")`;
-      return `  ${name}: ${issue.message}${shown}`;
+      return `  ${name}: ${issue.message}${shownValue(name, env[name])}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
