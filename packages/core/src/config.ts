@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_CONVERSATION_BYTES } from './conversation-limits';
 
 /**
  * Every setting mnemo reads from the environment, parsed once. Names here
@@ -94,8 +95,12 @@ export const configSchema = z.object({
   MNEMO_REDIS_CONNECT_TIMEOUT_MS: intFrom(10_000, 100),
   /** How long POST /v1/memories waits for its job before answering 202. */
   MNEMO_SYNC_WAIT_MS: intFrom(25_000),
-  /** Largest request body accepted, in bytes. */
-  MNEMO_MAX_BODY_BYTES: intFrom(1_048_576, 1024),
+  /**
+   * Largest request body of POST /v1/memories, in bytes, and so the largest
+   * conversation however it arrives (alone, in a batch, from the importer),
+   * measured as UTF-8 JSON.
+   */
+  MNEMO_MAX_BODY_BYTES: intFrom(DEFAULT_MAX_CONVERSATION_BYTES, 1024),
   /**
    * Requests per minute per authenticated user, shared by every API process
    * (0: no limit). store: POST /v1/memories; search; batch; read: GETs;
@@ -111,8 +116,14 @@ export const configSchema = z.object({
   /** Conversations one POST /v1/memories/batch may carry, and its largest body. */
   MNEMO_BATCH_MAX_ITEMS: intFrom(500, 1).pipe(z.number().max(10_000)),
   MNEMO_BATCH_MAX_BODY_BYTES: intFrom(26_214_400, 1024),
-  /** Batch requests answer 503 while more ingest jobs than this wait (live requests are never refused for it). */
+  /**
+   * Backpressure on batches (live requests are never refused for it): over
+   * this many ingest jobs, or this many bytes of conversation, waiting,
+   * a user over their equal share gets 503 and Retry-After; at twice either
+   * bound, every batch does.
+   */
   MNEMO_BACKPRESSURE_MAX_WAITING: intFrom(50_000, 1),
+  MNEMO_BACKPRESSURE_MAX_BYTES: intFrom(268_435_456, 1024),
   /** Retry-After (seconds) of a batch refused for backpressure. */
   MNEMO_BACKPRESSURE_RETRY_AFTER_S: intFrom(10, 1),
 
