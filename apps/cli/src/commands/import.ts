@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { DEFAULT_MAX_CONVERSATION_BYTES } from '@mnemo/core';
 import { FORMATS, type Format } from '../import/sources';
 import { runImport } from '../import/importer';
 import { progressFor } from '../import/progress';
@@ -25,6 +26,7 @@ export function importCommand(): Command {
     .option('--agent <agent_id>', 'agent_id for exported conversations', 'import')
     .option('--concurrency <n>', 'batches in flight', positive('--concurrency', 64), 4)
     .option('--batch-size <n>', 'conversations per request', positive('--batch-size', 10_000), 100)
+    .option('--max-conversation-bytes <n>', "largest conversation sent, as JSON (the server's MNEMO_MAX_BODY_BYTES)", positive('--max-conversation-bytes', 1_073_741_824), DEFAULT_MAX_CONVERSATION_BYTES)
     .option('--wait', 'follow the jobs to completion and report memories created')
     .option('--dry-run', 'validate and report only; send nothing')
     .option('--state <dir>', 'where progress is kept (default: <path>.mnemo-import)')
@@ -36,6 +38,7 @@ export function importCommand(): Command {
       agent: string;
       concurrency: number;
       batchSize: number;
+      maxConversationBytes: number;
       wait?: boolean;
       dryRun?: boolean;
       state?: string;
@@ -60,6 +63,7 @@ export function importCommand(): Command {
         agentId: opts.agent,
         concurrency: opts.concurrency,
         batchSize: opts.batchSize,
+        maxConversationBytes: opts.maxConversationBytes,
         wait: !!opts.wait,
         dryRun: !!opts.dryRun,
         stateDir: opts.state ?? `${path.resolve(target).replace(/\/+$/, '')}.mnemo-import`,

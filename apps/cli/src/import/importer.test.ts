@@ -9,6 +9,47 @@ const quiet = { start: () => undefined, update: () => undefined, stop: () => und
 
 // Issue 13, High 3 (the importer): a batch of large conversations went out as one request over the API's batch body bound.
 describe('runImport', () => {
+  it('refuses a conversation over --max-conversation-bytes itself and sends the others', async () => {
+    const sent: string[] = [];
+    const server = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk) => (raw += chunk));
+      req.on('end', () => {
+        const { conversations } = JSON.parse(raw) as { conversations: { thread_id: string }[] };
+        sent.push(...conversations.map((c) => c.thread_id));
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ accepted: conversations.length, duplicates: 0, rejected: [], jobs: conversations.map((_, index) => ({ index, job_id: `ik-${index}`, duplicate: false })) }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnemo-importer-'));
+    try {
+      const file = path.join(dir, 'mixed.jsonl');
+      const line = (thread: string, size: number) => JSON.stringify({ messages: [{ role: 'user', content: 'y'.repeat(size) }], agent_id: 'a', thread_id: thread, source: 's' });
+      fs.writeFileSync(file, [line('small-1', 100), line('too-big', 5_000), line('small-2', 100)].join('\n'));
+      const report = await runImport({
+        target: file,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        key: 'k',
+        agentId: 'import',
+        concurrency: 1,
+        batchSize: 100,
+        wait: false,
+        dryRun: false,
+        stateDir: path.join(dir, 'state'),
+        progress: quiet,
+        signal: new AbortController().signal,
+        maxConversationBytes: 2_000,
+      });
+      expect(report).toMatchObject({ accepted: 2, rejected: 1 });
+      expect(sent).toEqual(['small-1', 'small-2']);
+      expect(fs.readFileSync(report.rejected_file!, 'utf8')).toMatch(/limit is 2000 bytes/);
+    } finally {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps every request under the batch byte bound, however many conversations it holds', async () => {
     const sizes: number[] = [];
     const server = http.createServer((req, res) => {

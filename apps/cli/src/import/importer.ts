@@ -20,6 +20,8 @@ export interface ImportOptions {
   progress: ProgressSink;
   /** Aborted on Ctrl-C: no new batch is sent, the ones in flight finish, the state is saved. */
   signal: AbortSignal;
+  /** Conversations over this many bytes are refused here, as the API would (its MNEMO_MAX_BODY_BYTES); default 1 MiB. */
+  maxConversationBytes?: number;
   /** A request holds at most this many bytes of conversations (below the API's batch body bound); default 8 MiB. */
   maxBatchBytes?: number;
   /** Test hook and politeness: the longest wait between retries of one batch. */
@@ -213,7 +215,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   };
   const skip = state?.done ?? 0;
   outer: for (const { file, format } of files) {
-    for await (const item of readFile(file, format, options.agentId)) {
+    for await (const item of readFile(file, format, options.agentId, options.maxConversationBytes)) {
       if (options.signal.aborted || failure) break outer;
       const at = index++;
       counts.read++;
