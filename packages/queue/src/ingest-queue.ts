@@ -188,13 +188,21 @@ export class IngestQueue {
     // Counted before they are added: a worker uncounts a job when it starts, which may be at once.
     await this.backlog.add(counted.map(({ jobId, userId, bytes }) => ({ jobId, userId, bytes })));
     if (fresh.length > 0) {
-      await this.queue.addBulk(
-        fresh.map((f) => ({
-          name: INGEST_QUEUE.jobName,
-          data: sealJobData(this.cipher, f.data),
-          opts: { jobId: f.jobId, ...(priority !== undefined ? { priority } : {}) },
-        })),
-      );
+      try {
+        await this.queue.addBulk(
+          fresh.map((f) => ({
+            name: INGEST_QUEUE.jobName,
+            data: sealJobData(this.cipher, f.data),
+            opts: { jobId: f.jobId, ...(priority !== undefined ? { priority } : {}) },
+          })),
+        );
+      } catch (err) {
+        // Nothing was added: uncount it too, or the user's share would stay taken by jobs that do not exist.
+        await this.backlog.remove(fresh.map((f) => f.jobId)).catch((undo: unknown) => {
+          throw new Error(`enqueue failed (${String(err)}) and its backlog entries could not be undone (${String(undo)})`, { cause: err });
+        });
+        throw err;
+      }
     }
     for (const { item, job } of failed) await this.replaceFailed(job, item.data, item.digest);
     // Only new work counts as work coming in (not awaited: a figure, not the answer).
