@@ -42,7 +42,7 @@ describe('POST /v1/memories/batch', () => {
     expect(await waiting()).toBe(2);
 
     // The same items again: accepted, known, not enqueued twice.
-    const again = await batch([conversation('I speak Portuguese.', { user_id: 'importer-1' }), conversation('I play padel (edited).', { user_id: 'importer-1', idempotency_key: 'src-42' })]);
+    const again = await batch([conversation('I speak Portuguese.', { user_id: 'importer-1' }), conversation('I play padel.', { user_id: 'importer-1', idempotency_key: 'src-42' })]);
     expect(again.body).toMatchObject({ accepted: 2, duplicates: 2, rejected: [] });
     expect(again.body.jobs.map((j: { job_id: string }) => j.job_id)).toEqual(res.body.jobs.map((j: { job_id: string }) => j.job_id));
     expect(await waiting()).toBe(2);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { MnemoError } from '@mnemo/core';
 import { ingestStages, type Stage } from '@mnemo/pipeline';
+import { mentions, stagesFailingAt } from '../support/faulty-stages';
 import { MEMSYNC_EXAMPLE, OTHER_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
 const post = (stack: Stack, body: unknown, key = USER_KEY, path = '/v1/memories') =>
@@ -57,8 +58,21 @@ describe('POST /v1/memories with a worker', () => {
 
   it('uses the Idempotency-Key header as the job identity', async () => {
     const a = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'ik-1' }).set('Idempotency-Key', 'req-42');
-    const b = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'ik-2' }).set('Idempotency-Key', 'req-42');
+    const b = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'ik-1' }).set('Idempotency-Key', 'req-42');
+    expect(a.body.job_id).toMatch(/^ik-/);
     expect(b.body.job_id).toBe(a.body.job_id);
+  });
+
+  // Issue 13, Medium 7: "I live in Lisbon \ud800 …" answered 500 after 5 retries (URI malformed, from the UUIDv5 of the text).
+  it('stores a conversation with a lone surrogate in its text or its user id instead of losing it', async () => {
+    const text = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'surrogate', messages: [{ role: 'user', content: 'I live in Lisbon \ud800 and I like tea.' }] });
+    expect(text.status).toBe(200);
+    expect(text.body.memories_created).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(text.body.memories)).not.toMatch(/\\ud800/i);
+
+    const id = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'surrogate-user', user_id: 'eve\ud800' }, SERVICE_KEY);
+    expect(id.status).toBe(200);
+    expect(await stack.store.count('eve\uFFFD')).toBeGreaterThanOrEqual(1);
   });
 
   it('answers 202 at once with ?async=true or Prefer: respond-async, and the job completes', async () => {
@@ -233,6 +247,59 @@ describe('pipeline failures', () => {
       expect(job.body).toMatchObject({ status: 'failed', result: null, error: { code: 'PROCESSING_ERROR' } });
       expect(calls).toBe(1);
       expect(await stack.store.count('alice')).toBe(0);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  // Issue 13, Medium 8: re-posting the body of a failed job returned the old failure for 7 days.
+  it('runs a failed conversation again when it is submitted again, resuming from its checkpoint', async () => {
+    let extractions = 0;
+    let storeCalls = 0;
+    const worker = await stack.startWorker((deps) =>
+      ingestStages(deps).map((stage): Stage => {
+        if (stage.name === 'extract') return { ...stage, run: (ctx) => (extractions++, stage.run(ctx)) };
+        if (stage.name !== 'store') return stage;
+        // The first run fails for good (a MnemoError is final); a later one works.
+        return { ...stage, run: async (ctx) => (++storeCalls === 1 ? Promise.reject(new MnemoError('PROCESSING_ERROR', 'store refused the write')) : stage.run(ctx)) };
+      }),
+    );
+    try {
+      const body = { ...MEMSYNC_EXAMPLE, thread_id: 'fail-then-resubmit', messages: [{ role: 'user', content: 'I grow tomatoes on my balcony. I work as a nurse in Porto.' }] };
+      const failed = await post(stack, body);
+      expect(failed.status).toBe(500);
+      const jobId = failed.body.error.details.job_id;
+
+      const again = await post(stack, body);
+      expect(again.status).toBe(200);
+      expect(again.body.job_id).toBe(jobId);
+      expect(again.body.memories_created).toBeGreaterThanOrEqual(1);
+      const job = await request(stack.app).get(`/v1/jobs/${jobId}`).set('X-API-Key', USER_KEY);
+      expect(job.body).toMatchObject({ status: 'completed', attempts: 1, error: null });
+      // The checkpoint of the failed run was valid (same conversation): nothing before the store stage ran again.
+      expect(job.body.result.resumed_stages).toEqual(['analyze', 'extract', 'classify', 'categorize', 'embed']);
+      expect(extractions).toBe(1);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('puts a failed batch item back in the queue when the batch is sent again', async () => {
+    let failures = 0;
+    const worker = await stack.startWorker(
+      stagesFailingAt('extract', (ctx) => (mentions(ctx, 'padel') && failures++ === 0 ? new MnemoError('PROCESSING_ERROR', 'model answer did not match the schema') : null)),
+    );
+    try {
+      const item = { ...MEMSYNC_EXAMPLE, thread_id: 'batch-resubmit', messages: [{ role: 'user', content: 'I play padel every Sunday.' }], idempotency_key: 'import:x:1' };
+      const send = () => request(stack.app).post('/v1/memories/batch').set('X-API-Key', USER_KEY).send({ conversations: [item] });
+      const first = await send();
+      const jobId = first.body.jobs[0].job_id;
+      expect((await stack.ingest.waitFor((await stack.ingest.queue.getJob(jobId))!, 20_000)).kind).toBe('failed');
+
+      const again = await send();
+      expect(again.body).toMatchObject({ accepted: 1, duplicates: 0, jobs: [{ index: 0, job_id: jobId, duplicate: false }] });
+      expect((await stack.ingest.waitFor((await stack.ingest.queue.getJob(jobId))!, 20_000)).kind).toBe('completed');
+      expect(failures).toBe(2);
     } finally {
       await worker.close();
     }

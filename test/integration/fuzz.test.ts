@@ -74,6 +74,15 @@ const body = fc.oneof(
 );
 const query = fc.dictionary(fc.constantFrom('page', 'page_size', 'categories', 'type', 'user_id', 'created_after', 'include_superseded', 'limit', 'refresh', 'next'), hostileString, { maxKeys: 3 });
 const key = fc.constantFrom(USER_KEY, SERVICE_KEY, ADMIN_KEY, USER_KEY, '', 'mnemo_nonsense', 'x'.repeat(600));
+/** The same route spelled as clients do: case, a trailing slash (Express routes them all to the same handler). */
+const spelling = fc.constantFrom(
+  (p: string) => p,
+  (p: string) => `${p}/`,
+  (p: string) => p.toUpperCase(),
+  (p: string) => p.replace(/\/([a-z])/g, (_m, c: string) => `/${c.toUpperCase()}`),
+);
+/** Content encodings, mostly not matching the bytes that follow (the body is never compressed here). */
+const contentEncoding = fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'compress', 'gzip, br', 'x-unknown'), { freq: 2 });
 const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '');
 
 describe('every route, fuzzed', () => {
@@ -92,9 +101,10 @@ describe('every route, fuzzed', () => {
 
   it.each(ROUTES)('%s %s answers a well-formed success or error, never a 500', async (method, path) => {
     await fc.assert(
-      fc.asyncProperty(body, query, key, contentType, fc.option(fc.oneof(fc.string(), fc.constantFrom('{', '{"a":', '[1,2', 'null', '"\\ud800"'))), async (payload, params, apiKey, type, raw) => {
-        let req = request(stack.app)[method](path).query(params).timeout(5_000);
+      fc.asyncProperty(body, query, key, contentType, fc.option(fc.oneof(fc.string(), fc.constantFrom('{', '{"a":', '[1,2', 'null', '"\\ud800"'))), spelling, contentEncoding, async (payload, params, apiKey, type, raw, spell, encoding) => {
+        let req = request(stack.app)[method](spell(path)).query(params).timeout(5_000);
         if (apiKey) req = req.set('X-API-Key', apiKey);
+        if (method !== 'get' && encoding) req = req.set('Content-Encoding', encoding);
         if (method !== 'get') {
           // Either the JSON of the value, or text that is not JSON at all.
           const text = raw ?? JSON.stringify(payload);

@@ -47,6 +47,46 @@ describe('rate limits per user, shared by every API process', () => {
   });
 });
 
+// Issue 13, Low 10 and Medium 9: other spellings of a route fell into the looser read/write budgets, and a batch ignored the store budget.
+describe('rate-limit classes follow the route, however it is spelled', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ MNEMO_RATE_LIMIT_STORE: '3', MNEMO_RATE_LIMIT_SEARCH: '2', MNEMO_RATE_LIMIT_WRITE: '1000', MNEMO_RATE_LIMIT_READ: '1000' });
+  });
+  afterAll(() => stack.close());
+
+  it('counts /v1/memories/, /V1/memories and /v1/Memories/ in the store budget', async () => {
+    const store = (path: string, text: string) => request(stack.app).post(`${path}?async=true`).set('X-API-Key', USER_KEY).send(conversation(text));
+    for (const [path, text] of [['/v1/memories', 'one'], ['/v1/memories/', 'two'], ['/V1/memories', 'three']] as const) {
+      const res = await store(path, text);
+      expect(res.status).toBe(202);
+      expect(res.headers['ratelimit-policy']).toBe('"store";q=3;w=60');
+    }
+    const refused = await store('/v1/Memories/', 'four');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.details).toMatchObject({ policy: 'store' });
+  });
+
+  it('counts /v1/Memories/Search and /V1/MEMORIES/SEARCH/ in the search budget', async () => {
+    const search = (path: string) => request(stack.app).post(path).set('X-API-Key', USER_KEY).send({ query: 'anything' });
+    expect((await search('/v1/memories/search')).status).toBe(200);
+    expect((await search('/v1/Memories/Search')).headers['ratelimit-policy']).toBe('"search";q=2;w=60');
+    const refused = await search('/V1/MEMORIES/SEARCH/');
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.details).toMatchObject({ policy: 'search' });
+  });
+
+  it('refuses a batch while its user is over the store budget', async () => {
+    for (const text of ['b1', 'b2', 'b3']) {
+      expect((await request(stack.app).post('/v1/memories?async=true').set('X-API-Key', OTHER_KEY).send(conversation(text))).status).toBe(202);
+    }
+    const refused = await request(stack.app).post('/v1/memories/batch').set('X-API-Key', OTHER_KEY).send({ conversations: [conversation('b4')] });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.body.error).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', details: { policy: 'store', limit_per_minute: 3 } });
+  });
+});
+
 describe('the daily model budget per user', () => {
   let stack: Stack;
   beforeAll(async () => {

@@ -11,6 +11,7 @@ import { LlmSpendGuard } from './llm-spend-guard';
 import { authenticate } from './middleware/authenticate';
 import { rateLimits } from './middleware/rate-limit';
 import { errorHandler, notFound } from './middleware/error-handler';
+import { jsonBody as wellFormedJson } from './middleware/json-body';
 import { requestLog } from './middleware/request-log';
 import { healthRouter } from './routes/health';
 import { categoriesRouter } from './routes/categories';
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(adminRouter({ config: deps.config, redis: deps.redis, keys: deps.keys, jobs: deps.jobs, stats, usage }));
 
-  const jsonBody = express.json({ limit: deps.config.MNEMO_MAX_BODY_BYTES, strict: true });
+  const jsonBody = wellFormedJson(deps.config.MNEMO_MAX_BODY_BYTES);
   app.use('/v1', authenticate(deps.keys), rateLimits(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config));
   const spendGuard =
     deps.config.MNEMO_EXTRACTOR === 'claude' && deps.config.MNEMO_LLM_DAILY_CONVERSATIONS > 0
@@ -63,9 +64,10 @@ export function createApp(deps: AppDeps): Express {
     memoriesBatchRouter({
       ingest: deps.ingest,
       maxItems: deps.config.MNEMO_BATCH_MAX_ITEMS,
-      maxWaiting: deps.config.MNEMO_BACKPRESSURE_MAX_WAITING,
+      maxConversationBytes: deps.config.MNEMO_MAX_BODY_BYTES,
+      backpressure: { maxJobs: deps.config.MNEMO_BACKPRESSURE_MAX_WAITING, maxBytes: deps.config.MNEMO_BACKPRESSURE_MAX_BYTES },
       retryAfterSeconds: deps.config.MNEMO_BACKPRESSURE_RETRY_AFTER_S,
-      batchBody: express.json({ limit: deps.config.MNEMO_BATCH_MAX_BODY_BYTES, strict: true }),
+      batchBody: wellFormedJson(deps.config.MNEMO_BATCH_MAX_BODY_BYTES),
       spendGuard,
     }),
   );

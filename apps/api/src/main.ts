@@ -35,8 +35,9 @@ async function main(): Promise<void> {
   resources.push({ name: 'job control', close: () => jobs.close() });
 
   const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache, jobs });
+  // Express 5 hands a failed listen to the callback: without this check a taken port would look like success.
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s)).on('error', reject);
+    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(listenError(err, config.PORT)) : resolve(s)));
   });
   server.keepAliveTimeout = 65_000;
   resources.push({
@@ -49,6 +50,14 @@ async function main(): Promise<void> {
       }),
   });
   logger.info('api listening', { url: `http://${config.HOST}:${config.PORT}`, store: store.kind });
+}
+
+/** A failed listen as advice: the usual cause is another process on the port. */
+function listenError(err: Error, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new Error(`port ${port} is in use; set PORT`, { cause: err });
+  if (code === 'EACCES') return new Error(`port ${port} needs privileges this process lacks; set PORT`, { cause: err });
+  return new Error(`cannot listen on port ${port}: ${err.message}`, { cause: err });
 }
 
 main().catch((err: unknown) => {

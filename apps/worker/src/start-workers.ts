@@ -2,7 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { payloadCipherFrom, type Config, type IngestJobData, type IngestJobResult, type Logger } from '@mnemo/core';
 import { createBioWriter, createExtraction, ingestStages, type Embedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
-import { INGEST_QUEUE, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, PipelineStats, RedisUserLease, WEBHOOK_QUEUE, WebhookNotifier, WebhookRepository, type ProfileJobData, type WebhookJobData } from '@mnemo/queue';
+import { INGEST_QUEUE, IngestBacklog, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, PipelineStats, RedisUserLease, WEBHOOK_QUEUE, WebhookNotifier, WebhookRepository, type ProfileJobData, type WebhookJobData } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
 import { startLlmBatching } from './llm-batching';
@@ -75,6 +75,11 @@ export async function startWorkers({ config, logger, connection, store, embedder
   ingest.on('stalled', (jobId) => {
     logger.warn('job stalled: its worker stopped renewing the lock; it goes back to the queue', { job_id: jobId });
     stats.stalled(jobId).catch((err: unknown) => logger.warn('could not record pipeline stats', { job_id: jobId, error: String(err) }));
+  });
+  // A started job no longer waits: backpressure stops counting it (idempotent, so a job run again changes nothing).
+  const backlog = new IngestBacklog(connection, prefix);
+  ingest.on('active', (job) => {
+    backlog.remove([job.id!]).catch((err: unknown) => logger.warn('could not update the ingest backlog', { job_id: job.id, error: String(err) }));
   });
   ingest.on('failed', (job, err) =>
     logger.warn('job attempt failed', { job_id: job?.id, user_id: job?.data.user_id, error: err.message }),

@@ -36,4 +36,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MNEMO_API_KEYS: 'secretkey:bob:superuser' })).toThrow(/MNEMO_API_KEYS: entry "\*\*\*:bob:superuser"/);
     expect(() => loadConfig({ MNEMO_API_KEYS: 'secretkey' })).not.toThrow(/secretkey/);
   });
+
+  // Issue 13, also found: a bad MNEMO_PAYLOAD_KEY was echoed in the ConfigError.
+  it('never echoes a key, a secret or the credentials of a URL', () => {
+    const env = {
+      MNEMO_PAYLOAD_KEY: 'payload-secret-value',
+      MNEMO_PAYLOAD_OLD_KEYS: 'old-secret',
+      ANTHROPIC_API_KEY: '',
+      REDIS_URL: 'http://user:redis-secret@host:6379',
+      PORT: 'eighty',
+    };
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/MNEMO_PAYLOAD_KEY: must be 32 bytes/);
+    expect(message).toMatch(/ANTHROPIC_API_KEY/);
+    expect(message).toMatch(/REDIS_URL: .*\(got "http:\/\/\*\*\*@host:6379"\)/);
+    expect(message).toMatch(/PORT: .*\(got "eighty"\)/);
+    expect(message).not.toMatch(/payload-secret-value|redis-secret/);
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_CONVERSATION_BYTES } from './conversation-limits';
 
 /**
  * Every setting mnemo reads from the environment, parsed once. Names here
@@ -102,8 +103,12 @@ export const configSchema = z.object({
   MNEMO_REDIS_CONNECT_TIMEOUT_MS: intFrom(10_000, 100),
   /** How long POST /v1/memories waits for its job before answering 202. */
   MNEMO_SYNC_WAIT_MS: intFrom(25_000),
-  /** Largest request body accepted, in bytes. */
-  MNEMO_MAX_BODY_BYTES: intFrom(1_048_576, 1024),
+  /**
+   * Largest request body of POST /v1/memories, in bytes, and so the largest
+   * conversation however it arrives (alone, in a batch, from the importer),
+   * measured as UTF-8 JSON.
+   */
+  MNEMO_MAX_BODY_BYTES: intFrom(DEFAULT_MAX_CONVERSATION_BYTES, 1024),
   /**
    * Requests per minute per authenticated user, shared by every API process
    * (0: no limit). store: POST /v1/memories; search; batch; read: GETs;
@@ -119,8 +124,14 @@ export const configSchema = z.object({
   /** Conversations one POST /v1/memories/batch may carry, and its largest body. */
   MNEMO_BATCH_MAX_ITEMS: intFrom(500, 1).pipe(z.number().max(10_000)),
   MNEMO_BATCH_MAX_BODY_BYTES: intFrom(26_214_400, 1024),
-  /** Batch requests answer 503 while more ingest jobs than this wait (live requests are never refused for it). */
+  /**
+   * Backpressure on batches (live requests are never refused for it): over
+   * this many ingest jobs, or this many bytes of conversation, waiting,
+   * a user over their equal share gets 503 and Retry-After; at twice either
+   * bound, every batch does.
+   */
   MNEMO_BACKPRESSURE_MAX_WAITING: intFrom(50_000, 1),
+  MNEMO_BACKPRESSURE_MAX_BYTES: intFrom(268_435_456, 1024),
   /** Retry-After (seconds) of a batch refused for backpressure. */
   MNEMO_BACKPRESSURE_RETRY_AFTER_S: intFrom(10, 1),
 
@@ -269,15 +280,22 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Variables whose values are credentials: a bad one is named, never echoed. */
+const SECRET_NAME = /(KEY|KEYS|SECRET|TOKEN|PASSWORD)$/;
+
+/** A bad value as a ConfigError may show it: secrets not at all, URLs without their credentials. */
+function shownValue(name: string, value: string | undefined): string {
+  if (value === undefined || SECRET_NAME.test(name)) return '';
+  return ` (got "${value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@')}")`;
+}
+
 /** Parses the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
-      const value = env[name];
-      const shown = value === undefined || name === 'MNEMO_API_KEYS' ? '' : ` (got "${value}")`;
-      return `  ${name}: ${issue.message}${shown}`;
+      return `  ${name}: ${issue.message}${shownValue(name, env[name])}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -36,3 +36,13 @@ export function ingestJobId(userId: string, body: unknown, idempotencyKey?: stri
     ? `ik-${digest(userId, 'key', idempotencyKey)}`
     : `ch-${digest(userId, 'body', stringify(body) ?? '')}`;
 }
+
+/**
+ * What a job's conversation is, as a digest kept in the clear beside a
+ * possibly sealed payload: a request that reuses an Idempotency-Key with
+ * another body is told so, and a failed job's checkpoint is reused only for
+ * the same conversation.
+ */
+export function conversationDigest(userId: string, conversation: unknown): string {
+  return digest(userId, 'conversation', stringify(conversation) ?? '');
+}

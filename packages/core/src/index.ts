@@ -12,3 +12,6 @@ export * from './shutdown';
 export * from './taxonomy';
 export * from './read-requests';
 export * from './payload-cipher';
+export * from './well-formed';
+export * from './conversation-limits';
+export * from './backpressure';

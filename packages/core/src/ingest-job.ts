@@ -12,6 +12,8 @@ export const ingestJobDataSchema = z.object({
   conversation: storeMemoriesRequestSchema.omit({ user_id: true }),
   /** When the API accepted the conversation (ISO-8601): the fallback reference time. */
   received_at: z.string(),
+  /** conversationDigest of the conversation: tells a reused Idempotency-Key with another body from a resubmission. */
+  content_digest: z.string().optional(),
   /** The API key that submitted it: its webhooks hear how the job ends. */
   key_id: z.string().optional(),
   /** Finished stage outputs; a retry resumes after the last one. Written by the worker. */

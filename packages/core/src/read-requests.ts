@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MEMORY_TYPES } from './memory-types';
+import { userIdSchema } from './store-memories-request';
 
 /** Schemas of the read and manage endpoints. Category names are checked against the taxonomy separately. */
 
@@ -23,7 +24,7 @@ export const searchRequestSchema = z.object({
   include_bio: z.boolean().default(false),
   /** Also memories a later fact contradicted (closed, with valid_until and superseded_by). */
   include_superseded: z.boolean().default(false),
-  user_id: optionalId,
+  user_id: userIdSchema.optional(),
 });
 export type SearchRequest = z.infer<typeof searchRequestSchema>;
 
@@ -40,7 +41,7 @@ export const listQuerySchema = z.object({
     .enum(['true', 'false'], { message: 'must be true or false' })
     .transform((v) => v === 'true')
     .optional(),
-  user_id: optionalId,
+  user_id: userIdSchema.optional(),
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
@@ -49,7 +50,7 @@ export const memoryPatchSchema = z
     memory: z.string().trim().min(1).max(2_000).optional(),
     categories: categoryList.min(1).optional(),
     type: z.enum(MEMORY_TYPES).optional(),
-    user_id: optionalId,
+    user_id: userIdSchema.optional(),
   })
   .strict()
   .refine((p) => p.memory !== undefined || p.categories !== undefined || p.type !== undefined, {
@@ -59,9 +60,9 @@ export type MemoryPatchRequest = z.infer<typeof memoryPatchSchema>;
 
 export const batchDeleteSchema = z.object({
   memory_ids: z.array(z.string().min(1).max(64)).min(1).max(1_000),
-  user_id: optionalId,
+  user_id: userIdSchema.optional(),
 });
 
 export const memoryIdSchema = z.uuid({ message: 'is not a memory id' });
 
-export const userQuerySchema = z.object({ user_id: optionalId, refresh: z.enum(['true', 'false']).optional() });
+export const userQuerySchema = z.object({ user_id: userIdSchema.optional(), refresh: z.enum(['true', 'false']).optional() });

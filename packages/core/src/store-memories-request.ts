@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONVERSATION_MAX_MESSAGES, MESSAGE_MAX_CHARS } from './conversation-limits';
 
 /** Control characters have no place in an id; in text only tab and line breaks do. */
 const NO_CONTROLS = /^[^\p{Cc}]*$/u;
@@ -28,7 +29,7 @@ export const messageSchema = z.object({
   content: z
     .string()
     .transform((text) => text.replace(TEXT_CONTROLS, ''))
-    .pipe(z.string().trim().min(1, 'must not be empty').max(100_000)),
+    .pipe(z.string().trim().min(1, 'must not be empty').max(MESSAGE_MAX_CHARS)),
   /** Optional client-side message id, kept as provenance. */
   id: z.string().max(256).regex(NO_CONTROLS, 'must not contain control characters').optional(),
   /** Optional ISO-8601 time the message was sent. */
@@ -37,6 +38,12 @@ export const messageSchema = z.object({
 export type Message = z.infer<typeof messageSchema>;
 
 const idString = z.string().trim().min(1, 'must not be empty').max(256).regex(NO_CONTROLS, 'must not contain control characters');
+
+/**
+ * The acting-user parameter (user_id in a body or a query string), the
+ * same on every route: trimmed, 1 to 256 characters, no control characters.
+ */
+export const userIdSchema = idString;
 
 // Checked before zod copies the object: zod assigns keys, and an assigned __proto__ would change the copy's prototype.
 export const metadataSchema = z.preprocess(
@@ -59,13 +66,13 @@ export const metadataSchema = z.preprocess(
 export type ConversationMetadata = z.infer<typeof metadataSchema>;
 
 export const storeMemoriesRequestSchema = z.object({
-  messages: z.array(messageSchema).min(1, 'must contain at least one message').max(1_000),
+  messages: z.array(messageSchema).min(1, 'must contain at least one message').max(CONVERSATION_MAX_MESSAGES),
   agent_id: idString,
   thread_id: idString,
   source: idString,
   metadata: metadataSchema.optional(),
   /** Only a service key may name the user it acts for. */
-  user_id: idString.optional(),
+  user_id: userIdSchema.optional(),
 });
 export type StoreMemoriesRequest = z.infer<typeof storeMemoriesRequestSchema>;
 

@@ -1,7 +1,12 @@
 import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  conversationBytes,
+  conversationDigest,
   ingestJobId,
+  MnemoError,
+  oversizedConversation,
+  type Backlog,
   payloadCipherFrom,
   sealJobData,
   type PayloadCipher,
@@ -14,6 +19,7 @@ import {
   type StageName,
 } from '@mnemo/core';
 import { decodeFailure } from './job-error';
+import { IngestBacklog } from './ingest-backlog';
 import { PipelineStats } from './pipeline-stats';
 import { assertRedisReady } from './redis-errors';
 import { INGEST_QUEUE, ingestJobOptions } from './queues';
@@ -43,6 +49,16 @@ export interface JobView {
   error: ErrorBody | null;
 }
 
+/** One conversation to enqueue, as submit takes it. */
+export interface Submission {
+  userId: string;
+  conversation: Conversation;
+  idempotencyKey?: string;
+}
+
+/** What became of a submitted conversation: a job (new, or known already), or the reason it was refused. */
+export type Admission = { jobId: string; duplicate: boolean } | { jobId: string; refused: MnemoError };
+
 export type WaitOutcome =
   | { kind: 'completed'; result: IngestJobResult }
   | { kind: 'failed'; error: ErrorBody }
@@ -58,6 +74,7 @@ export class IngestQueue {
    */
   private events: QueueEvents | null = null;
   private readonly stats: PipelineStats;
+  private readonly backlog: IngestBacklog;
   private readonly cipher: PayloadCipher | null;
 
   constructor(
@@ -66,6 +83,7 @@ export class IngestQueue {
     private readonly blocking: Redis,
   ) {
     this.stats = new PipelineStats(command, config.MNEMO_QUEUE_PREFIX);
+    this.backlog = new IngestBacklog(command, config.MNEMO_QUEUE_PREFIX);
     this.cipher = payloadCipherFrom(config);
     this.queue = new Queue(INGEST_QUEUE.name, {
       connection: command,
@@ -91,43 +109,124 @@ export class IngestQueue {
   }
 
   /**
-   * Adds the conversation unless a job with the same id exists already, in
-   * which case BullMQ returns that job: one conversation, one job.
+   * Adds the conversation as a job, identified by its Idempotency-Key or its
+   * content (see submit). Throws the refusal (413, 422) when there is one.
    */
   async enqueue(userId: string, conversation: Conversation, idempotencyKey?: string, keyId?: string): Promise<IngestJob> {
-    const data = INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: new Date().toISOString(), key_id: keyId });
-    const jobId = ingestJobId(userId, conversation, idempotencyKey);
-    assertRedisReady(this.command);
-    const [known] = await this.known([jobId]);
-    const job = await this.queue.add(INGEST_QUEUE.jobName, sealJobData(this.cipher, data), { jobId });
-    // BullMQ adds nothing for a job id it has; only new jobs count as work coming in (not awaited: a figure, not the answer).
-    if (!known) void this.stats.enqueued().catch(() => undefined);
-    return known ? ((await this.queue.getJob(jobId)) ?? job) : job;
+    const [admission] = await this.submit([{ userId, conversation, idempotencyKey }], keyId);
+    if ('refused' in admission!) throw admission.refused;
+    const job = await this.queue.getJob(admission!.jobId);
+    if (!job) throw new Error(`job ${admission!.jobId} vanished right after it was enqueued`);
+    return job;
   }
 
   /**
    * Imported work, in one round trip. It goes in at IMPORT_PRIORITY: BullMQ
    * takes jobs without a priority (live requests) before prioritized ones, so
-   * an import never holds up a user waiting for an answer. A job id that
-   * exists already (the same idempotency key, or the same content) is not
-   * added again: it comes back marked duplicate.
+   * an import never holds up a user waiting for an answer.
    */
-  async enqueueMany(
-    items: { userId: string; conversation: Conversation; idempotencyKey?: string }[],
-    keyId?: string,
-  ): Promise<{ jobId: string; duplicate: boolean }[]> {
+  async enqueueMany(items: Submission[], keyId?: string): Promise<Admission[]> {
+    return this.submit(items, keyId, IMPORT_PRIORITY);
+  }
+
+  /**
+   * The one way conversations become jobs, whatever route they came by.
+   * - Over the byte bound (MNEMO_MAX_BODY_BYTES): refused, 413.
+   * - A new job id: added, and counted in the backlog.
+   * - A known id with another conversation (an Idempotency-Key reused with
+   *   another body): refused, 422; the old job is left as it is.
+   * - A known id whose job failed: replaced, so a resubmission runs again;
+   *   it keeps its checkpoint (the conversation is the same) and starts
+   *   with fresh attempts.
+   * - Any other known id: a duplicate, not added again.
+   */
+  private async submit(items: Submission[], keyId: string | undefined, priority?: number): Promise<Admission[]> {
     const receivedAt = new Date().toISOString();
-    const jobs = items.map(({ userId, conversation, idempotencyKey }) => ({
-      name: INGEST_QUEUE.jobName,
-      data: sealJobData(this.cipher, INGEST_QUEUE.schema.parse({ user_id: userId, conversation, received_at: receivedAt, key_id: keyId })),
-      opts: { jobId: ingestJobId(userId, conversation, idempotencyKey), priority: IMPORT_PRIORITY },
-    }));
+    const prepared = items.map(({ userId, conversation, idempotencyKey }) => {
+      const jobId = ingestJobId(userId, conversation, idempotencyKey);
+      const digest = conversationDigest(userId, conversation);
+      const data = INGEST_QUEUE.schema.parse({ user_id: userId, conversation, content_digest: digest, received_at: receivedAt, key_id: keyId });
+      return { jobId, digest, data, userId, bytes: conversationBytes(conversation), oversized: oversizedConversation(conversation, this.config.MNEMO_MAX_BODY_BYTES) };
+    });
     assertRedisReady(this.command);
-    const known = await this.known(jobs.map((j) => j.opts.jobId));
-    await this.queue.addBulk(jobs);
-    const fresh = known.filter((k) => !k).length;
-    if (fresh > 0) await this.stats.enqueued(fresh).catch(() => undefined);
-    return jobs.map((j, i) => ({ jobId: j.opts.jobId, duplicate: known[i]! }));
+    const known = await this.known(prepared.map((p) => p.jobId));
+    const admissions: Admission[] = [];
+    const fresh: typeof prepared = [];
+    const failed: { item: (typeof prepared)[number]; job: IngestJob }[] = [];
+    for (const [i, item] of prepared.entries()) {
+      if (item.oversized) {
+        admissions.push({ jobId: item.jobId, refused: item.oversized });
+        continue;
+      }
+      const job = known[i] ? await this.queue.getJob(item.jobId) : undefined;
+      if (!job) {
+        // Two items of one request with the same id are one job.
+        if (!fresh.some((f) => f.jobId === item.jobId)) fresh.push(item);
+        admissions.push({ jobId: item.jobId, duplicate: fresh.indexOf(item) < 0 });
+        continue;
+      }
+      const storedDigest = (job.data as { content_digest?: string } | undefined)?.content_digest;
+      if (storedDigest !== undefined && storedDigest !== item.digest) {
+        admissions.push({
+          jobId: item.jobId,
+          refused: new MnemoError(
+            'IDEMPOTENCY_KEY_REUSED',
+            'This Idempotency-Key was used before with a different conversation; send the same body to get that job, or use a new key',
+            { job_id: item.jobId },
+          ),
+        });
+        continue;
+      }
+      if ((await job.getState()) === 'failed') {
+        failed.push({ item, job });
+        admissions.push({ jobId: item.jobId, duplicate: false });
+        continue;
+      }
+      admissions.push({ jobId: item.jobId, duplicate: true });
+    }
+    const counted = [...fresh, ...failed.map((f) => f.item)];
+    // Counted before they are added: a worker uncounts a job when it starts, which may be at once.
+    await this.backlog.add(counted.map(({ jobId, userId, bytes }) => ({ jobId, userId, bytes })));
+    if (fresh.length > 0) {
+      try {
+        await this.queue.addBulk(
+          fresh.map((f) => ({
+            name: INGEST_QUEUE.jobName,
+            data: sealJobData(this.cipher, f.data),
+            opts: { jobId: f.jobId, ...(priority !== undefined ? { priority } : {}) },
+          })),
+        );
+      } catch (err) {
+        // Nothing was added: uncount it too, or the user's share would stay taken by jobs that do not exist.
+        await this.backlog.remove(fresh.map((f) => f.jobId)).catch((undo: unknown) => {
+          throw new Error(`enqueue failed (${String(err)}) and its backlog entries could not be undone (${String(undo)})`, { cause: err });
+        });
+        throw err;
+      }
+    }
+    for (const { item, job } of failed) await this.replaceFailed(job, item.data, item.digest);
+    // Only new work counts as work coming in (not awaited: a figure, not the answer).
+    if (counted.length > 0) void this.stats.enqueued(counted.length).catch(() => undefined);
+    return admissions;
+  }
+
+  /** A failed job made to run again with the new submission's data and the old checkpoint. */
+  private async replaceFailed(job: IngestJob, data: IngestJobData, digest: string): Promise<void> {
+    const old = job.data as unknown as Record<string, unknown>;
+    const checkpoint = old.content_digest === digest ? old.checkpoint : undefined;
+    await job.updateData({ ...sealJobData(this.cipher, data), ...(checkpoint !== undefined ? { checkpoint } : {}) } as IngestJobData);
+    try {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } catch (err) {
+      // Another request resubmitted it first: it runs again all the same.
+      if ((await job.getState()) === 'failed') throw err;
+    }
+  }
+
+  /** What waits to start, in all and of one user: what batch backpressure judges on. */
+  backlogOf(userId: string): Promise<Backlog> {
+    assertRedisReady(this.command);
+    return this.backlog.read(userId);
   }
 
   /** Whether each job id is in the queue already (in any state). */

@@ -1,6 +1,7 @@
 import { Queue, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MnemoError, type ErrorBody } from '@mnemo/core';
+import { IngestBacklog } from './ingest-backlog';
 import { decodeFailure } from './job-error';
 import { INGEST_QUEUE, LLM_BATCH_QUEUE, PROFILE_QUEUE, WEBHOOK_QUEUE } from './queues';
 
@@ -32,8 +33,10 @@ export interface FailedJob {
  */
 export class JobControl {
   readonly queues: Map<string, Queue>;
+  private readonly backlog: IngestBacklog;
 
   constructor(connection: Redis, prefix: string) {
+    this.backlog = new IngestBacklog(connection, prefix);
     this.queues = new Map(QUEUE_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
   }
 
@@ -94,6 +97,8 @@ export class JobControl {
     const state = await job.getState();
     if (state === 'active') throw new MnemoError('VALIDATION_ERROR', `Job ${jobId} is running; wait for it to finish or fail`);
     await job.remove();
+    // A discarded waiting job no longer counts against its user's share of the backlog.
+    await this.backlog.remove([jobId]);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { MnemoError } from '@mnemo/core';
+import { MnemoError, userIdSchema } from '@mnemo/core';
 import type { ApiKeyRepository, Principal } from '@mnemo/auth';
 
 declare module 'express-serve-static-core' {
@@ -26,14 +26,24 @@ export function authenticate(keys: ApiKeyRepository): RequestHandler {
 
 /**
  * The user a request acts for. A user key always acts for its own user; a
- * service or admin key may name another in `user_id`.
+ * service or admin key may name another in `user_id`. The requested value
+ * is checked here, by the one acting-user validator, whatever route and
+ * wherever (body or query string) it came from.
  */
-export function actingUser(principal: Principal, requested: string | undefined): string {
+export function actingUser(principal: Principal, raw: unknown): string {
+  const requested = raw === undefined ? undefined : parseUserId(raw);
   if (requested === undefined || requested === principal.userId) return principal.userId;
   if (principal.role === 'user') {
     throw new MnemoError('FORBIDDEN', 'This API key may only act for its own user; user_id needs a service key');
   }
   return requested;
+}
+
+function parseUserId(raw: unknown): string {
+  const parsed = userIdSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? 'is invalid';
+  throw new MnemoError('VALIDATION_ERROR', `user_id is invalid: ${message}`, [{ field: 'user_id', message }]);
 }
 
 export function principalOf(locals: { principal?: Principal }): Principal {

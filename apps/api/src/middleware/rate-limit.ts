@@ -8,8 +8,17 @@ import { principalOf } from './authenticate';
 export const RATE_POLICIES = ['store', 'search', 'batch', 'read', 'write'] as const;
 export type RatePolicy = (typeof RATE_POLICIES)[number];
 
+/**
+ * The route a path reaches, spelled one way. Express matches routes
+ * case-insensitively and with or without a trailing slash, so /V1/memories/
+ * reaches POST /v1/memories: it must be counted in that route's budget.
+ */
+export function routeKey(path: string): string {
+  return path.toLowerCase().replace(/(.)\/+$/, '$1');
+}
+
 export function policyOf(req: Request): RatePolicy {
-  const path = req.baseUrl + req.path;
+  const path = routeKey(req.baseUrl + req.path);
   if (req.method === 'POST' && path === '/v1/memories') return 'store';
   if (req.method === 'POST' && path === '/v1/memories/search') return 'search';
   if (req.method === 'POST' && path === '/v1/memories/batch') return 'batch';
@@ -50,24 +59,33 @@ export function rateLimits(redis: Redis, prefix: string, config: Config): Reques
   return async (req, res, next) => {
     const policy = policyOf(req);
     const limiter = limiters[policy];
-    if (!limiter) return next();
+    const storeLimiter = policy === 'batch' ? limiters.store : undefined;
+    if (!limiter && !storeLimiter) return next();
     const { userId } = principalOf(res.locals);
     try {
+      // A batch carries conversations like POST /v1/memories: while its user is over the store budget, it waits too.
+      const store = await storeLimiter?.get(userId);
+      if (store && store.consumedPoints >= quotas.store) return refuse(res, next, 'store', store);
+      if (!limiter) return next();
       const state = await limiter.consume(userId);
       setHeaders(res, policy, quotas[policy], state.remainingPoints, state.msBeforeNext);
       next();
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) return next(rejection);
-      setHeaders(res, policy, quotas[policy], 0, rejection.msBeforeNext);
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      res.setHeader('Retry-After', String(retryAfter));
-      next(
-        new MnemoError('RATE_LIMIT_EXCEEDED', `Too many ${policy} requests: ${quotas[policy]} per minute; retry after ${retryAfter} s`, {
-          policy,
-          limit_per_minute: quotas[policy],
-          retry_after_seconds: retryAfter,
-        }),
-      );
+      refuse(res, next, policy, rejection);
     }
   };
+
+  function refuse(res: Response, next: (err: unknown) => void, policy: RatePolicy, state: RateLimiterRes): void {
+    setHeaders(res, policy, quotas[policy], 0, state.msBeforeNext);
+    const retryAfter = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+    res.setHeader('Retry-After', String(retryAfter));
+    next(
+      new MnemoError('RATE_LIMIT_EXCEEDED', `Too many ${policy} requests: ${quotas[policy]} per minute; retry after ${retryAfter} s`, {
+        policy,
+        limit_per_minute: quotas[policy],
+        retry_after_seconds: retryAfter,
+      }),
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { MnemoError } from '@mnemo/core';
+import { MnemoError, userIdSchema } from '@mnemo/core';
 import type { IngestQueue } from '@mnemo/queue';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { parseOrThrow, requireJson } from '../middleware/validate';
@@ -9,10 +9,10 @@ const jobIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'is not
 
 const statusRequestSchema = z.object({
   job_ids: z.array(jobIdSchema).min(1).max(1_000),
-  user_id: z.string().trim().min(1).max(256).optional(),
+  user_id: userIdSchema.optional(),
 });
 
-export function jobsRouter({ ingest, jsonBody }: { ingest: IngestQueue; jsonBody: ReturnType<typeof import('express').json> }): Router {
+export function jobsRouter({ ingest, jsonBody }: { ingest: IngestQueue; jsonBody: import('express').RequestHandler }): Router {
   const router = Router();
 
   // Many jobs at once, for importers following their work: state and counts, not the full view.
@@ -36,7 +36,7 @@ export function jobsRouter({ ingest, jsonBody }: { ingest: IngestQueue; jsonBody
   });
 
   router.get('/v1/jobs/:id', async (req, res) => {
-    const userId = actingUser(principalOf(res.locals), typeof req.query.user_id === 'string' ? req.query.user_id : undefined);
+    const userId = actingUser(principalOf(res.locals), req.query.user_id);
     const jobId = parseOrThrow(jobIdSchema, req.params.id, 'Job id');
     const job = await ingest.findOwned(jobId, userId);
     // Another user's job answers exactly like a missing one.

@@ -13,7 +13,7 @@ export interface MemoriesRouteDeps {
   /** With Claude: the per-user daily model budget. */
   spendGuard?: LlmSpendGuard;
   syncWaitMs: number;
-  jsonBody: ReturnType<typeof import('express').json>;
+  jsonBody: import('express').RequestHandler;
 }
 
 /** MemSync's store-memories answer. */

@@ -21,7 +21,7 @@ export interface ManagementRouteDeps {
   embedder: Embedder;
   taxonomy: TaxonomyEntry[];
   profiles: ProfileQueue;
-  jsonBody: ReturnType<typeof import('express').json>;
+  jsonBody: import('express').RequestHandler;
 }
 
 /** List, read, correct and delete stored memories. Another user's id is "not found". */

@@ -13,7 +13,7 @@ export interface SearchRouteDeps {
   reranker: Reranker;
   taxonomy: TaxonomyEntry[];
   profileCache: ProfileCache<UserProfile>;
-  jsonBody: ReturnType<typeof import('express').json>;
+  jsonBody: import('express').RequestHandler;
 }
 
 /** With rerank, this many times the requested results are re-scored. */

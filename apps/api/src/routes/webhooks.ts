@@ -20,7 +20,7 @@ const view = ({ secret: _secret, ...rest }: Webhook) => rest;
  * jobs that key submits: job.completed, job.failed, and memory.created when
  * asked. The secret that signs deliveries is shown once, at creation.
  */
-export function webhooksRouter({ webhooks, policy, jsonBody }: { webhooks: WebhookRepository; policy: WebhookUrlPolicy; jsonBody: ReturnType<typeof import('express').json> }): Router {
+export function webhooksRouter({ webhooks, policy, jsonBody }: { webhooks: WebhookRepository; policy: WebhookUrlPolicy; jsonBody: import('express').RequestHandler }): Router {
   const router = Router();
 
   router.post('/v1/webhooks', requireJson, jsonBody, async (req, res) => {

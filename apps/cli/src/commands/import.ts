@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { DEFAULT_MAX_CONVERSATION_BYTES } from '@mnemo/core';
 import { FORMATS, type Format } from '../import/sources';
 import { runImport } from '../import/importer';
 import { progressFor } from '../import/progress';
@@ -20,11 +21,12 @@ export function importCommand(): Command {
     .argument('<path>', 'a file, or a directory of files (an unpacked export)')
     .addOption(new Option('--format <format>', 'input format (default: detected)').choices([...FORMATS]))
     .option('--url <url>', 'mnemo API base URL', process.env.MNEMO_URL ?? 'http://localhost:8080')
-    .option('--key <key>', 'API key (default: $MNEMO_API_KEY)', process.env.MNEMO_API_KEY)
+    .option('--key <key>', 'API key (default: $MNEMO_API_KEY)')
     .option('--user <user_id>', 'act for this user (needs a service key)')
     .option('--agent <agent_id>', 'agent_id for exported conversations', 'import')
     .option('--concurrency <n>', 'batches in flight', positive('--concurrency', 64), 4)
     .option('--batch-size <n>', 'conversations per request', positive('--batch-size', 10_000), 100)
+    .option('--max-conversation-bytes <n>', "largest conversation sent, as JSON (the server's MNEMO_MAX_BODY_BYTES)", positive('--max-conversation-bytes', 1_073_741_824), DEFAULT_MAX_CONVERSATION_BYTES)
     .option('--wait', 'follow the jobs to completion and report memories created')
     .option('--dry-run', 'validate and report only; send nothing')
     .option('--state <dir>', 'where progress is kept (default: <path>.mnemo-import)')
@@ -36,11 +38,14 @@ export function importCommand(): Command {
       agent: string;
       concurrency: number;
       batchSize: number;
+      maxConversationBytes: number;
       wait?: boolean;
       dryRun?: boolean;
       state?: string;
     }) => {
-      if (!opts.key && !opts.dryRun) throw new Error('give an API key with --key or MNEMO_API_KEY');
+      // Read here, not given to commander as a default: --help would print the real key.
+      const key = opts.key ?? process.env.MNEMO_API_KEY;
+      if (!key && !opts.dryRun) throw new Error('give an API key with --key or MNEMO_API_KEY');
       const controller = new AbortController();
       const onInterrupt = () => {
         if (controller.signal.aborted) process.exit(130);
@@ -53,11 +58,12 @@ export function importCommand(): Command {
         target,
         format: opts.format,
         url: opts.url.replace(/\/+$/, ''),
-        key: opts.key ?? '',
+        key: key ?? '',
         userId: opts.user,
         agentId: opts.agent,
         concurrency: opts.concurrency,
         batchSize: opts.batchSize,
+        maxConversationBytes: opts.maxConversationBytes,
         wait: !!opts.wait,
         dryRun: !!opts.dryRun,
         stateDir: opts.state ?? `${path.resolve(target).replace(/\/+$/, '')}.mnemo-import`,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { batchItemSchema } from '@mnemo/core';
+import { batchItemSchema, conversationBytes } from '@mnemo/core';
 import type { ImportBody } from './chat-exports';
 import { ImportStateDir } from './import-state';
 import { detectFormat, filesOf, readFile, type Format, type SourceItem } from './sources';
@@ -20,6 +20,10 @@ export interface ImportOptions {
   progress: ProgressSink;
   /** Aborted on Ctrl-C: no new batch is sent, the ones in flight finish, the state is saved. */
   signal: AbortSignal;
+  /** Conversations over this many bytes are refused here, as the API would (its MNEMO_MAX_BODY_BYTES); default 1 MiB. */
+  maxConversationBytes?: number;
+  /** A request holds at most this many bytes of conversations (below the API's batch body bound); default 8 MiB. */
+  maxBatchBytes?: number;
   /** Test hook and politeness: the longest wait between retries of one batch. */
   maxBackoffMs?: number;
 }
@@ -199,6 +203,8 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   let failure: unknown = null;
   let index = 0;
   let batch: { index: number; item: SourceItem }[] = [];
+  let batchBytes = 0;
+  const maxBatchBytes = options.maxBatchBytes ?? 8 * 1_048_576;
   const launch = async (b: typeof batch) => {
     const p = send(b).catch((err: unknown) => {
       failure ??= err;
@@ -209,15 +215,23 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   };
   const skip = state?.done ?? 0;
   outer: for (const { file, format } of files) {
-    for await (const item of readFile(file, format, options.agentId)) {
+    for await (const item of readFile(file, format, options.agentId, options.maxConversationBytes)) {
       if (options.signal.aborted || failure) break outer;
       const at = index++;
       counts.read++;
       if (at < skip) continue; // answered in an earlier run
+      const bytes = 'invalid' in item ? 0 : conversationBytes(item);
+      if (batch.length > 0 && batchBytes + bytes > maxBatchBytes) {
+        await launch(batch);
+        batch = [];
+        batchBytes = 0;
+      }
       batch.push({ index: at, item });
+      batchBytes += bytes;
       if (batch.length >= options.batchSize) {
         await launch(batch);
         batch = [];
+        batchBytes = 0;
       }
     }
   }

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { parser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
+import { DEFAULT_MAX_CONVERSATION_BYTES, oversizedConversation, wellFormed } from '@mnemo/core';
 import { fromChatGpt, fromClaude, fromJsonLine, type ImportBody } from './chat-exports';
 
 export const FORMATS = ['jsonl', 'chatgpt', 'claude'] as const;
@@ -65,21 +66,35 @@ export async function filesOf(target: string): Promise<string[]> {
 }
 
 /**
+ * An item as the API would take it: well-formed Unicode (lone surrogates
+ * replaced, as the API does), and refused here when the conversation is
+ * over the byte bound the API holds every conversation to, rather than
+ * sent to be refused.
+ */
+export function admitted(item: SourceItem, maxConversationBytes = DEFAULT_MAX_CONVERSATION_BYTES): SourceItem {
+  if ('invalid' in item) return item;
+  const body = wellFormed(item);
+  const { user_id: _user, idempotency_key, ...conversation } = body;
+  const oversized = oversizedConversation(conversation, maxConversationBytes);
+  return oversized ? { invalid: oversized.message, sourceId: idempotency_key } : body;
+}
+
+/**
  * Every conversation of a file, streamed: a file larger than memory is read
  * a record at a time (JSON Lines by line, exports as a streamed array).
  */
-export async function* readFile(file: string, format: Format, agentId: string): AsyncGenerator<SourceItem> {
+export async function* readFile(file: string, format: Format, agentId: string, maxConversationBytes?: number): AsyncGenerator<SourceItem> {
   const stream = await open(file);
   if (format === 'jsonl') {
     let lineNumber = 0;
     for await (const line of readline.createInterface({ input: stream, crlfDelay: Infinity })) {
       lineNumber++;
-      if (line.trim()) yield fromJsonLine(line, lineNumber);
+      if (line.trim()) yield admitted(fromJsonLine(line, lineNumber), maxConversationBytes);
     }
     return;
   }
   const convert = format === 'chatgpt' ? fromChatGpt : fromClaude;
   for await (const { value } of stream.pipe(parser()).pipe(streamArray()) as AsyncIterable<{ key: number; value: unknown }>) {
-    yield convert((value ?? {}) as never, agentId);
+    yield admitted(convert((value ?? {}) as never, agentId), maxConversationBytes);
   }
 }

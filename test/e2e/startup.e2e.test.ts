@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import { uniquePrefix, TEST_REDIS_URL } from '../support/redis';
+import { assertBuilt, freePort, MnemoProcess, ROOT, spawnCli, startProcess } from '../support/processes';
+
+jest.setTimeout(60_000);
+
+/** Holds a port the way another program would. */
+async function occupy(port: number): Promise<net.Server> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('start-up', () => {
+  beforeAll(() => assertBuilt());
+  let port: number;
+  let holder: net.Server;
+  beforeEach(async () => {
+    port = await freePort();
+    holder = await occupy(port);
+  });
+  afterEach(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+  const env = () => ({ PORT: String(port), HOST: '127.0.0.1', REDIS_URL: TEST_REDIS_URL, MNEMO_QUEUE_PREFIX: uniquePrefix('startup') });
+
+  // Issue 13, also found: with the port taken, the API logged "listening" and kept running with nothing bound.
+  it('exits non-zero and says so when the port is in use', async () => {
+    const api = startProcess('api', env());
+    const code = await api.exited;
+    expect(code).not.toBe(0);
+    expect(api.output).toContain(`port ${port} is in use; set PORT`);
+    expect(api.output).not.toMatch(/api listening/);
+  });
+
+  it('npm start stops the worker too when the API cannot start', async () => {
+    // npm start without its build step: the same concurrently command line.
+    const script = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const command = script.replace(/^npm run build && /, '');
+    const child = spawn(command, { cwd: ROOT, shell: true, env: { ...process.env, ...env(), NODE_ENV: 'test', PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = new MnemoProcess('npm start', child);
+    const code = await started.exited;
+    expect(code).not.toBe(0);
+    expect(started.output).toContain(`port ${port} is in use; set PORT`);
+    expect(started.output).toMatch(/worker.*exited/);
+  });
+});
+
+// Issue 13, also found: the --key default showed the real $MNEMO_API_KEY in the help.
+it('mnemo import --help does not print $MNEMO_API_KEY', async () => {
+  assertBuilt();
+  const run = spawnCli(['import', '--help'], { MNEMO_API_KEY: 'mnemo_secret_from_the_environment' });
+  expect(await run.exited).toBe(0);
+  const { stdout, stderr } = run.output();
+  expect(stdout).toMatch(/--key <key>/);
+  expect(stdout + stderr).not.toContain('mnemo_secret_from_the_environment');
+});
