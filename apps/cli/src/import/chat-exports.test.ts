@@ -2,6 +2,25 @@ import { chatGptConversation, claudeConversation } from '../../../../test/suppor
 import { fromChatGpt, fromClaude, fromJsonLine } from './chat-exports';
 
 describe('chat export conversions', () => {
+  it('keys a conversation by its id and content: the same export again keeps its key, a grown one gets a new key', () => {
+    const turns: [string, string][] = [
+      ['user', 'I live in Porto.'],
+      ['assistant', 'Nice city!'],
+    ];
+    const keyOf = (conversation: ReturnType<typeof chatGptConversation>) => {
+      const body = fromChatGpt(conversation, 'importer');
+      if ('invalid' in body) throw new Error('expected a body');
+      return body.idempotency_key;
+    };
+    const first = chatGptConversation(turns as never, { createTime: 1_700_000_000 });
+    const again = { ...first };
+    const grown = chatGptConversation([...turns, ['user', 'I work as a nurse.']] as never, { createTime: 1_700_000_000 });
+    grown.conversation_id = first.conversation_id;
+    expect(keyOf(again)).toBe(keyOf(first));
+    expect(keyOf(grown)).not.toBe(keyOf(first));
+    expect(keyOf(grown)!.startsWith(`import:chatgpt:${first.conversation_id}:`)).toBe(true);
+  });
+
   it('walks a ChatGPT tree along the current branch, in order, with timestamps, leaving out system turns', () => {
     const conversation = chatGptConversation(
       [
@@ -17,7 +36,7 @@ describe('chat export conversions', () => {
       thread_id: conversation.conversation_id,
       source: 'chatgpt-export',
       metadata: { timestamp: '2023-11-14T22:13:20.000Z', platform: 'chatgpt', title: 'Intro' },
-      idempotency_key: `import:chatgpt:${conversation.conversation_id}`,
+      idempotency_key: expect.stringMatching(new RegExp(`^import:chatgpt:${conversation.conversation_id}:[0-9a-f]{16}$`)),
     });
     if ('invalid' in body) throw new Error('expected a body');
     expect(body.messages.map((m) => [m.role, m.content])).toEqual([
@@ -33,7 +52,7 @@ describe('chat export conversions', () => {
     const body = fromClaude(conversation, 'importer');
     if ('invalid' in body) throw new Error('expected a body');
     expect(body.messages.map((m) => [m.role, m.content])).toEqual([['user', 'I keep bees.'], ['assistant', 'How many hives?'], ['user', 'Three.']]);
-    expect(body).toMatchObject({ source: 'claude-export', metadata: { timestamp: '2024-05-01T08:00:00.000Z' }, idempotency_key: `import:claude:${conversation.uuid}` });
+    expect(body).toMatchObject({ source: 'claude-export', metadata: { timestamp: '2024-05-01T08:00:00.000Z' }, idempotency_key: expect.stringMatching(new RegExp(`^import:claude:${conversation.uuid}:[0-9a-f]{16}$`)) });
   });
 
   it('says why a record cannot be imported', () => {

@@ -30,7 +30,13 @@ function isoTime(value: unknown): string | undefined {
   return undefined;
 }
 
-/** An export's conversation as a body: the source id names the thread and the idempotency key. */
+/**
+ * An export's conversation as a body: the source id names the thread; the
+ * idempotency key is the source id and a hash of the messages, so importing
+ * the same export again changes nothing, while a conversation that has
+ * grown since is a new body under a new key (the API refuses a reused key
+ * with other content).
+ */
 function exportBody(
   app: 'chatgpt' | 'claude',
   sourceId: string,
@@ -45,7 +51,7 @@ function exportBody(
     thread_id: sourceId,
     source: `${app}-export`,
     metadata: { timestamp: created ?? messages[0]!.timestamp, platform: app, title },
-    idempotency_key: `import:${app}:${sourceId}`,
+    idempotency_key: `import:${app}:${sourceId}:${createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 16)}`,
   };
 }
 
