@@ -61,8 +61,16 @@ function sourceDir(): string {
   return path.dirname(require.resolve(`${WORD_VECTORS_SOURCE}/package.json`));
 }
 
-function sourceVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(sourceDir(), 'package.json'), 'utf8')) as { version: string }).version;
+/** Where the vectors come from: the package's JSON file and its version (the cache is keyed by it). */
+export interface WordVectorSource {
+  jsonPath: string;
+  version: string;
+}
+
+export function packageSource(): WordVectorSource {
+  const dir = sourceDir();
+  const { version } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+  return { jsonPath: path.join(dir, `${WORD_VECTORS_SOURCE}.json`), version };
 }
 
 /** node_modules/.cache/mnemo: the usual place for derived files of installed packages. */
@@ -84,7 +92,7 @@ interface SourceFile {
 }
 
 /** Reads the package's JSON and keeps the most frequent plain words, each scaled to unit length. */
-export function convertSource(jsonPath = path.join(sourceDir(), `${WORD_VECTORS_SOURCE}.json`), limit = VOCABULARY_SIZE) {
+export function convertSource(jsonPath: string, limit = VOCABULARY_SIZE) {
   const source = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as SourceFile;
   const dimension = source.dimensions;
   const words: string[] = [];
@@ -123,7 +131,7 @@ function decode(buffer: Buffer, expectedVersion: string): PackedWordVectors | nu
   const vocabularyLength = buffer.readUInt32LE(MAGIC.length + 4);
   let offset = MAGIC.length + 8;
   const header = JSON.parse(buffer.toString('utf8', offset, offset + headLength)) as CacheHeader;
-  if (header.cacheVersion !== CACHE_VERSION || header.sourceVersion !== expectedVersion) return null;
+  if (header.cacheVersion !== CACHE_VERSION || header.sourceVersion !== expectedVersion || header.source !== WORD_VECTORS_SOURCE) return null;
   offset += headLength;
   const words = buffer.toString('utf8', offset, offset + vocabularyLength).split('\n');
   offset += vocabularyLength;
@@ -143,14 +151,14 @@ let loaded: { key: string; vectors: WordVectors } | null = null;
  * is missing or stale). A cache dir that cannot be written to still works:
  * the conversion is then redone by each process. One copy per process.
  */
-export function loadWordVectors(cacheDir = defaultCacheDir()): WordVectors {
-  const version = sourceVersion();
+export function loadWordVectors(cacheDir = defaultCacheDir(), source: WordVectorSource = packageSource(), limit = VOCABULARY_SIZE): WordVectors {
+  const { version } = source;
   const file = cacheFile(cacheDir, version);
   if (loaded?.key === file) return loaded.vectors;
   let vectors: WordVectors | null = null;
   if (fs.existsSync(file)) vectors = decode(fs.readFileSync(file), version);
   if (!vectors) {
-    const { dimension, words, data } = convertSource();
+    const { dimension, words, data } = convertSource(source.jsonPath, limit);
     const header: CacheHeader = { source: WORD_VECTORS_SOURCE, sourceVersion: version, cacheVersion: CACHE_VERSION, dimension, count: words.length };
     try {
       fs.mkdirSync(cacheDir, { recursive: true });
