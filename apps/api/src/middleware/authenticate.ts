@@ -25,13 +25,15 @@ export function authenticate(keys: ApiKeyRepository): RequestHandler {
 }
 
 /**
- * The user a request acts for. A user key always acts for its own user; a
- * service or admin key may name another in `user_id`.
+ * The user a request acts for. Only a service key may name another user in
+ * `user_id`; user and admin keys act for their own user. Admin is an
+ * operator role (the dashboard), not a way into users' memories: an operator
+ * who needs both holds two keys.
  */
 export function actingUser(principal: Principal, requested: string | undefined): string {
   if (requested === undefined || requested === principal.userId) return principal.userId;
-  if (principal.role === 'user') {
-    throw new MnemoError('FORBIDDEN', 'This API key may only act for its own user; user_id needs a service key');
+  if (principal.role !== 'service') {
+    throw new MnemoError('FORBIDDEN', `This ${principal.role} key may only act for its own user; user_id needs a service key`);
   }
   return requested;
 }
