@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BootstrapKey, KeyRole } from '@mnemo/core';
+import { redisKey, type BootstrapKey, type KeyRole } from '@mnemo/core';
 import { generateKey, hashKey, keyIdOf, sameHash } from './api-key';
 import type { Principal } from './principal';
 
@@ -39,11 +39,11 @@ export class ApiKeyRepository {
   }
 
   private keyOf(hash: string): string {
-    return `${this.prefix}:apikey:${hash}`;
+    return redisKey(this.prefix, 'apiKey', hash);
   }
 
   private get indexKey(): string {
-    return `${this.prefix}:apikeys`;
+    return redisKey(this.prefix, 'apiKeyIndex');
   }
 
   /** Creates a key and returns it in clear text: the only time it is ever visible. */

@@ -12,3 +12,4 @@ export * from './shutdown';
 export * from './taxonomy';
 export * from './read-requests';
 export * from './payload-cipher';
+export * from './redis-keys';

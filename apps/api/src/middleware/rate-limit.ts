@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { MnemoError, type Config } from '@mnemo/core';
+import { keyPart, MnemoError, redisKey, type Config } from '@mnemo/core';
 import { principalOf } from './authenticate';
 
 /** The limited kinds of request, and which one a request is. */
@@ -44,7 +44,7 @@ function setHeaders(res: Response, policy: RatePolicy, quota: number, remaining:
 export function rateLimits(redis: Redis, prefix: string, config: Config): RequestHandler {
   const quotas = limits(config);
   const limiters = Object.fromEntries(
-    RATE_POLICIES.filter((p) => quotas[p] > 0).map((p) => [p, new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rate:${p}`, points: quotas[p], duration: 60 })]),
+    RATE_POLICIES.filter((p) => quotas[p] > 0).map((p) => [p, new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey(prefix, 'rate', p), points: quotas[p], duration: 60 })]),
   ) as Partial<Record<RatePolicy, RateLimiterRedis>>;
 
   return async (req, res, next) => {
@@ -53,7 +53,7 @@ export function rateLimits(redis: Redis, prefix: string, config: Config): Reques
     if (!limiter) return next();
     const { userId } = principalOf(res.locals);
     try {
-      const state = await limiter.consume(userId);
+      const state = await limiter.consume(keyPart(userId));
       setHeaders(res, policy, quotas[policy], state.remainingPoints, state.msBeforeNext);
       next();
     } catch (rejection) {
