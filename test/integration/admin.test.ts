@@ -1,5 +1,9 @@
+import { Redis } from 'ioredis';
 import request from 'supertest';
+import { ApiKeyRepository } from '@mnemo/auth';
 import { MnemoError } from '@mnemo/core';
+import { eventually } from '../support/eventually';
+import { TEST_REDIS_URL } from '../support/redis';
 import { mentions, stagesFailingAt } from '../support/faulty-stages';
 import { ADMIN_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
@@ -65,6 +69,34 @@ describe('operators: dashboard, metrics and job control', () => {
 
     const basic = await request(stack.app).get('/admin/api/overview').auth('ops', ADMIN_KEY);
     expect(basic.status).toBe(200);
+  });
+
+  const cookieOf = (res: request.Response) => /^mnemo_admin=([\w-]+)/.exec(res.headers['set-cookie']?.[0] ?? '')?.[1];
+
+  it('ends a session on logout: the old cookie, replayed, is refused', async () => {
+    const login = await request(stack.app).post('/admin/login').type('form').send({ key: ADMIN_KEY, next: '/admin' });
+    const token = cookieOf(login)!;
+    const replay = () => request(stack.app).get('/admin/api/overview').set('Cookie', `mnemo_admin=${token}`);
+    expect((await replay()).status).toBe(200);
+    await request(stack.app).post('/admin/logout').set('Cookie', `mnemo_admin=${token}`).expect(303);
+    expect((await replay()).status).toBe(401);
+  });
+
+  it('ends a session when its admin key is revoked elsewhere, within the key-verification window', async () => {
+    const { key, stored } = await stack.keys.create('ops-2', 'admin', 'revoked mid-session');
+    const token = cookieOf(await request(stack.app).post('/admin/login').type('form').send({ key, next: '/admin' }))!;
+    const withCookie = (call: request.Test) => call.set('Cookie', `mnemo_admin=${token}`);
+    expect((await withCookie(request(stack.app).get('/admin/api/overview'))).status).toBe(200);
+    // `mnemo keys revoke` runs in another process, with its own repository.
+    const cli = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      expect(await new ApiKeyRepository(cli, stack.config.MNEMO_QUEUE_PREFIX).revoke(stored.key_id)).toBe(true);
+    } finally {
+      cli.disconnect();
+    }
+    await eventually(async () => expect((await withCookie(request(stack.app).get('/admin/api/overview'))).status).toBe(401));
+    expect((await withCookie(request(stack.app).post('/admin/api/jobs/retry-failed'))).status).toBe(401);
+    expect((await withCookie(request(stack.app).get('/admin/queues/api/queues'))).status).toBe(401);
   });
 
   it('shows the same numbers on the overview, in /metrics and in the job views', async () => {

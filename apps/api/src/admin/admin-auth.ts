@@ -62,7 +62,13 @@ export function adminAuth(keys: ApiKeyRepository, sessions: AdminSessions, sessi
 
   const guard: RequestHandler = async (req, res, next) => {
     const token = req.cookies?.[SESSION_COOKIE];
-    if (typeof token === 'string' && (await sessions.keyIdOf(token))) return next();
+    const sessionKeyId = typeof token === 'string' ? await sessions.keyIdOf(token) : null;
+    if (sessionKeyId) {
+      // A session dies with its key: revoked (or no longer admin) means logged out, on every process within VERIFY_CACHE_MS.
+      if ((await keys.verifyId(sessionKeyId))?.role === 'admin') return next();
+      await sessions.end(token);
+      res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    }
     const key = keyFrom(req);
     if (key && key.length <= 512) {
       const principal = await keys.verify(key);
