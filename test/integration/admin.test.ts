@@ -99,6 +99,33 @@ describe('operators: dashboard, metrics and job control', () => {
     expect((await withCookie(request(stack.app).get('/admin/queues/api/queues'))).status).toBe(401);
   });
 
+  it('refuses cross-site writes (Origin, Sec-Fetch-Site) with a session, Basic auth or a key; same-origin and scripts pass', async () => {
+    const token = cookieOf(await request(stack.app).post('/admin/login').type('form').send({ key: ADMIN_KEY, next: '/admin' }))!;
+    const writes = () => [
+      request(stack.app).post('/admin/api/jobs/retry-failed').set('Cookie', `mnemo_admin=${token}`),
+      request(stack.app).delete('/admin/api/jobs/some-job').auth('ops', ADMIN_KEY),
+      request(stack.app).put('/admin/queues/api/queues/ingest/pause').set('X-API-Key', ADMIN_KEY),
+      request(stack.app).post('/admin/logout').set('Cookie', `mnemo_admin=${token}`),
+      request(stack.app).post('/admin/login').type('form').send({ key: ADMIN_KEY, next: '/admin' }),
+    ];
+    for (const call of writes()) {
+      const res = await call.set('Origin', 'https://evil.example');
+      expect({ path: res.req.path, status: res.status, code: res.body?.error?.code }).toEqual({ path: res.req.path, status: 403, code: 'FORBIDDEN' });
+    }
+    for (const call of writes()) {
+      const res = await call.set('Sec-Fetch-Site', 'cross-site');
+      expect({ path: res.req.path, status: res.status }).toEqual({ path: res.req.path, status: 403 });
+    }
+    expect((await request(stack.app).post('/admin/api/jobs/retry-failed').set('Cookie', `mnemo_admin=${token}`).set('Origin', 'null')).status).toBe(403);
+    // The dashboard's own page (same origin) and scripts without browser headers still act.
+    const same = await request(stack.app).post('/admin/api/jobs/retry-failed').set('Cookie', `mnemo_admin=${token}`).set('Host', 'mnemo.internal:8080').set('Origin', 'http://mnemo.internal:8080').set('Sec-Fetch-Site', 'same-origin');
+    expect(same.status).toBe(200);
+    expect((await request(stack.app).post('/admin/api/jobs/retry-failed').set('X-API-Key', ADMIN_KEY)).status).toBe(200);
+    // Reads stay open to links from elsewhere.
+    expect((await request(stack.app).get('/admin/api/overview').set('Cookie', `mnemo_admin=${token}`).set('Sec-Fetch-Site', 'cross-site')).status).toBe(200);
+    expect((await request(stack.app).put('/admin/queues/api/queues/ingest/resume').set('X-API-Key', ADMIN_KEY)).status).toBeLessThan(300);
+  });
+
   it('shows the same numbers on the overview, in /metrics and in the job views', async () => {
     const results = [];
     for (const text of ['I live in Oslo and I love skiing.', 'I work at Equinor as a geologist.', 'My daughter Ada is six.']) {

@@ -88,6 +88,10 @@ describe('mnemo’s own Redis keys stay out of the queues’ key space', () => {
         expect((await request(stack.app).get('/v1/categories').set('X-API-Key', key)).status).toBe(200);
       },
       adminSession: (id) => sessions.start(id),
+      // Failed authentication counts per address (X-Forwarded-For is the client's text) and per key prefix.
+      authFailures: async (id) => {
+        expect((await request(stack.app).get('/v1/categories').set('X-Forwarded-For', id).set('X-API-Key', `${id}-not-a-key`)).status).toBe(401);
+      },
       profileCache: (id) => stack.profileCache.set(id, { bio: 'b', stats: { total_memories: 0 } } as never),
       userLease: (id) => lease.withLease(id, sample),
       userFence: (id) => lease.withLease(id, async () => undefined),

@@ -15,6 +15,8 @@ export const KEY_FAMILIES = {
   apiKeyIndex: 'apikeys',
   /** Dashboard logins by session token. */
   adminSession: 'admin-session',
+  /** Failed authentication attempts per client address and per presented key prefix. */
+  authFailures: 'auth-failures',
   /** Each user's latest built profile. */
   profileCache: 'profile-cache',
   /** The per-user lease on a user's memories, and its fencing token. */

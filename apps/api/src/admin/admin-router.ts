@@ -9,7 +9,9 @@ import type { ApiKeyRepository } from '@mnemo/auth';
 import { MnemoError, type Config } from '@mnemo/core';
 import { INGEST_QUEUE, type JobControl, type LlmUsageTotals, type PipelineStats } from '@mnemo/queue';
 import { adminAuth } from './admin-auth';
+import type { AuthFailureThrottle } from '../middleware/auth-throttle';
 import { AdminSessions } from './admin-sessions';
+import { sameOriginWrites } from './same-origin';
 import { overviewPage } from './pages';
 import { redactJobData, redactJobResult } from './redact';
 
@@ -20,6 +22,7 @@ export interface AdminDeps {
   jobs: JobControl;
   stats: PipelineStats;
   usage: LlmUsageTotals;
+  throttle: AuthFailureThrottle;
 }
 
 const REFRESH_MS = 5_000;
@@ -58,8 +61,10 @@ export function adminRouter(deps: AdminDeps): Router {
   const { config, jobs } = deps;
   const readOnly = config.MNEMO_ADMIN_READ_ONLY;
   const sessions = new AdminSessions(deps.redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_ADMIN_SESSION_HOURS * 3600);
-  const auth = adminAuth(deps.keys, sessions, config.MNEMO_ADMIN_SESSION_HOURS);
+  const auth = adminAuth(deps.keys, sessions, config.MNEMO_ADMIN_SESSION_HOURS, deps.throttle);
   const router = Router();
+  // Before anything else, login and logout included: no write is ever taken from another site.
+  router.use('/admin', sameOriginWrites);
   router.use('/admin', cookieParser());
   router.use(auth.router);
   router.use('/admin', auth.guard);

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { MnemoError } from '@mnemo/core';
 import type { ApiKeyRepository, Principal } from '@mnemo/auth';
+import type { AuthFailureThrottle } from './auth-throttle';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -8,17 +9,24 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** X-API-Key or Authorization: Bearer; unknown and revoked keys are refused alike. */
-export function authenticate(keys: ApiKeyRepository): RequestHandler {
+/**
+ * X-API-Key or Authorization: Bearer; unknown and revoked keys are refused
+ * alike, and every refusal counts against the client's address and the
+ * key's prefix (AuthFailureThrottle).
+ */
+export function authenticate(keys: ApiKeyRepository, throttle: AuthFailureThrottle): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('x-api-key') ?? /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1];
     const key = header?.trim();
-    if (!key) {
-      return next(new MnemoError('AUTHENTICATION_ERROR', 'Missing API key: send X-API-Key or Authorization: Bearer'));
-    }
-    if (key.length > 512) return next(new MnemoError('AUTHENTICATION_ERROR', 'Invalid API key'));
+    await throttle.assertAllowed(res, req.ip, key);
+    const refuse = async (message: string) => {
+      await throttle.failed(req.ip, key);
+      next(new MnemoError('AUTHENTICATION_ERROR', message));
+    };
+    if (!key) return refuse('Missing API key: send X-API-Key or Authorization: Bearer');
+    if (key.length > 512) return refuse('Invalid API key');
     const principal = await keys.verify(key);
-    if (!principal) return next(new MnemoError('AUTHENTICATION_ERROR', 'Invalid or revoked API key'));
+    if (!principal) return refuse('Invalid or revoked API key');
     res.locals.principal = principal;
     next();
   };
