@@ -219,4 +219,22 @@ describe('read-only dashboard', () => {
     const queues = (await request(stack.app).get('/admin/queues/api/queues').set('X-API-Key', ADMIN_KEY)).body;
     expect(queues.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
   });
+
+  it('shows in Bull Board only the queues this configuration uses: no idle llm-batch in synchronous mode', async () => {
+    const queues = (await request(stack.app).get('/admin/queues/api/queues').set('X-API-Key', ADMIN_KEY)).body;
+    expect(queues.queues.map((q: { name: string }) => q.name).sort()).toEqual(['ingest', 'profile', 'webhooks']);
+  });
+});
+
+describe('Bull Board in batch mode', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ MNEMO_EXTRACTOR: 'claude', ANTHROPIC_API_KEY: 'sk-ant-test-not-used', MNEMO_LLM_MODE: 'batch' });
+  });
+  afterAll(() => stack.close());
+
+  it('shows the llm-batch queue too', async () => {
+    const queues = (await request(stack.app).get('/admin/queues/api/queues').set('X-API-Key', ADMIN_KEY)).body;
+    expect(queues.queues.map((q: { name: string }) => q.name).sort()).toEqual(['ingest', 'llm-batch', 'profile', 'webhooks']);
+  });
 });

@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { isMnemoError, type Logger } from '@mnemo/core';
+import { isMnemoError, openFields, type Logger, type PayloadCipher } from '@mnemo/core';
 import { checkWebhookUrl, signWebhook, WEBHOOK_QUEUE, type WebhookJobData, type WebhookRepository, type WebhookUrlPolicy } from '@mnemo/queue';
 
 export interface WebhookProcessorDeps {
@@ -7,6 +7,8 @@ export interface WebhookProcessorDeps {
   policy: WebhookUrlPolicy;
   timeoutMs: number;
   logger: Logger;
+  /** Opens bodies sealed with MNEMO_PAYLOAD_KEY; null: bodies are plain. */
+  cipher: PayloadCipher | null;
 }
 
 /**
@@ -15,9 +17,15 @@ export interface WebhookProcessorDeps {
  * with backoff; each attempt's outcome goes into the job's log, which Bull
  * Board shows.
  */
-export function createWebhookProcessor({ webhooks, policy, timeoutMs, logger }: WebhookProcessorDeps) {
+export function createWebhookProcessor({ webhooks, policy, timeoutMs, logger, cipher }: WebhookProcessorDeps) {
   return async (job: Job<WebhookJobData>): Promise<{ status: number; ms: number } | { skipped: string }> => {
-    const data = WEBHOOK_QUEUE.schema.parse(job.data);
+    let data: WebhookJobData;
+    try {
+      data = WEBHOOK_QUEUE.schema.parse(openFields(cipher, job.data as unknown as Record<string, unknown>, WEBHOOK_QUEUE.sealedFields));
+    } catch (err) {
+      // A missing or wrong payload key, or a malformed job: no retry can read it.
+      throw new UnrecoverableError(`cannot read the delivery: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const attempt = job.attemptsMade + 1;
     const hook = await webhooks.get(data.key_id, data.webhook_id);
     if (!hook) {
