@@ -12,6 +12,7 @@ const mark = (text: unknown) =>
 
 type Memories = { memory?: unknown }[];
 const markMemories = (memories: Memories) => memories.map((m) => ({ ...m, memory: mark(m.memory) }));
+const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object';
 
 export interface Redactors {
   ingestData(data: unknown): unknown;
@@ -20,44 +21,43 @@ export interface Redactors {
 }
 
 export function redactors(cipher: PayloadCipher | null): Redactors {
-  /** A sealed value opened for redaction; one that cannot be opened shows as sealed, never as ciphertext. */
-  const open = <T>(value: T | unknown): T | '[sealed]' => {
-    if (!isSealed(value)) return value as T;
-    return cipher ? cipher.openValue<T>(value) : '[sealed]';
-  };
+  /** A value as stored, opened if sealed; one this process cannot open shows as "[sealed]", never as ciphertext. */
+  const open = (value: unknown): unknown => (!isSealed(value) ? value : cipher ? cipher.openValue(value) : '[sealed]');
 
   return {
     ingestData(data) {
-      if (!data || typeof data !== 'object') return data;
-      const { conversation, checkpoint, ...rest } = data as { conversation?: unknown; checkpoint?: unknown };
-      const opened = open<{ messages?: { content?: unknown }[] }>(conversation);
-      const stages = open<{ outputs?: object }>(checkpoint);
-      return {
-        ...rest,
-        ...(opened && typeof opened === 'object'
-          ? { conversation: { ...opened, messages: opened.messages?.map((m) => ({ ...m, content: mark(m.content) })) } }
-          : conversation !== undefined ? { conversation: opened } : {}),
+      if (!isObject(data)) return data;
+      const { conversation, checkpoint, ...rest } = data;
+      const view: Record<string, unknown> = { ...rest };
+      if (conversation !== undefined) {
+        const opened = open(conversation);
+        view.conversation =
+          isObject(opened) && Array.isArray(opened.messages)
+            ? { ...opened, messages: (opened.messages as { content?: unknown }[]).map((m) => ({ ...m, content: mark(m.content) })) }
+            : opened;
+      }
+      if (checkpoint !== undefined) {
         // The checkpoint holds the turns and facts; which stages it has is what matters to an operator.
-        ...(stages && typeof stages === 'object' ? { checkpoint: { stages_done: Object.keys(stages.outputs ?? {}) } } : checkpoint !== undefined ? { checkpoint: stages } : {}),
-      };
+        const opened = open(checkpoint);
+        view.checkpoint = isObject(opened) ? { stages_done: Object.keys((opened.outputs as object | undefined) ?? {}) } : opened;
+      }
+      return view;
     },
 
     ingestResult(result) {
-      if (!result || typeof result !== 'object') return result;
-      const { memories, memories_sealed, ...rest } = result as { memories?: Memories; memories_sealed?: unknown };
-      const sealed = memories_sealed === undefined ? undefined : open<Memories>(memories_sealed);
-      const shown = Array.isArray(sealed) ? sealed : memories;
-      return { ...rest, ...(shown ? { memories: markMemories(shown) } : {}), ...(sealed === '[sealed]' ? { memories: '[sealed]' } : {}) };
+      if (!isObject(result)) return result;
+      const { memories, memories_sealed, ...rest } = result;
+      const shown = memories_sealed === undefined ? memories : open(memories_sealed);
+      return { ...rest, ...(shown === undefined ? {} : { memories: Array.isArray(shown) ? markMemories(shown as Memories) : shown }) };
     },
 
     webhookData(data) {
-      if (!data || typeof data !== 'object') return data;
-      const { body, ...rest } = data as { body?: unknown };
-      const opened = open<{ data?: Record<string, unknown> }>(body);
-      if (!opened || typeof opened !== 'object') return { ...rest, body: opened };
-      const inner = opened.data ?? {};
-      const memories = Array.isArray(inner.memories) ? { memories: markMemories(inner.memories as Memories) } : {};
-      return { ...rest, body: { ...opened, data: { ...inner, ...memories } } };
+      if (!isObject(data)) return data;
+      const { body, ...rest } = data;
+      const opened = open(body);
+      if (!isObject(opened) || !isObject(opened.data)) return { ...rest, body: opened };
+      const inner = opened.data;
+      return { ...rest, body: { ...opened, data: Array.isArray(inner.memories) ? { ...inner, memories: markMemories(inner.memories as Memories) } : inner } };
     },
   };
 }
