@@ -127,7 +127,7 @@ describe('mnemo’s own Redis keys stay out of the queues’ key space', () => {
     await Promise.all([...queues, batches].map((q) => q.close()));
   });
 
-  it('after a profile refresh for user "meta", every user can still change and delete memories, and profiles rebuild', async () => {
+  it('after a profile refresh for user "meta", every user can still change and delete memories, and the profile rebuild is queued', async () => {
     await stack.startWorker();
     const service = (method: 'get' | 'post' | 'patch' | 'delete', path: string) => request(stack.app)[method](path).set('X-API-Key', SERVICE_KEY);
     expect((await service('get', '/v1/users/profile?user_id=meta&refresh=true')).status).toBe(200);
