@@ -1,5 +1,9 @@
+import { Redis } from 'ioredis';
 import request from 'supertest';
+import { ApiKeyRepository } from '@mnemo/auth';
 import { MnemoError } from '@mnemo/core';
+import { eventually } from '../support/eventually';
+import { TEST_REDIS_URL } from '../support/redis';
 import { mentions, stagesFailingAt } from '../support/faulty-stages';
 import { ADMIN_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
@@ -65,6 +69,61 @@ describe('operators: dashboard, metrics and job control', () => {
 
     const basic = await request(stack.app).get('/admin/api/overview').auth('ops', ADMIN_KEY);
     expect(basic.status).toBe(200);
+  });
+
+  const cookieOf = (res: request.Response) => /^mnemo_admin=([\w-]+)/.exec(res.headers['set-cookie']?.[0] ?? '')?.[1];
+
+  it('ends a session on logout: the old cookie, replayed, is refused', async () => {
+    const login = await request(stack.app).post('/admin/login').type('form').send({ key: ADMIN_KEY, next: '/admin' });
+    const token = cookieOf(login)!;
+    const replay = () => request(stack.app).get('/admin/api/overview').set('Cookie', `mnemo_admin=${token}`);
+    expect((await replay()).status).toBe(200);
+    await request(stack.app).post('/admin/logout').set('Cookie', `mnemo_admin=${token}`).expect(303);
+    expect((await replay()).status).toBe(401);
+  });
+
+  it('ends a session when its admin key is revoked elsewhere, within the key-verification window', async () => {
+    const { key, stored } = await stack.keys.create('ops-2', 'admin', 'revoked mid-session');
+    const token = cookieOf(await request(stack.app).post('/admin/login').type('form').send({ key, next: '/admin' }))!;
+    const withCookie = (call: request.Test) => call.set('Cookie', `mnemo_admin=${token}`);
+    expect((await withCookie(request(stack.app).get('/admin/api/overview'))).status).toBe(200);
+    // `mnemo keys revoke` runs in another process, with its own repository.
+    const cli = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      expect(await new ApiKeyRepository(cli, stack.config.MNEMO_QUEUE_PREFIX).revoke(stored.key_id)).toBe(true);
+    } finally {
+      cli.disconnect();
+    }
+    await eventually(async () => expect((await withCookie(request(stack.app).get('/admin/api/overview'))).status).toBe(401));
+    expect((await withCookie(request(stack.app).post('/admin/api/jobs/retry-failed'))).status).toBe(401);
+    expect((await withCookie(request(stack.app).get('/admin/queues/api/queues'))).status).toBe(401);
+  });
+
+  it('refuses cross-site writes (Origin, Sec-Fetch-Site) with a session, Basic auth or a key; same-origin and scripts pass', async () => {
+    const token = cookieOf(await request(stack.app).post('/admin/login').type('form').send({ key: ADMIN_KEY, next: '/admin' }))!;
+    const writes = () => [
+      request(stack.app).post('/admin/api/jobs/retry-failed').set('Cookie', `mnemo_admin=${token}`),
+      request(stack.app).delete('/admin/api/jobs/some-job').auth('ops', ADMIN_KEY),
+      request(stack.app).put('/admin/queues/api/queues/ingest/pause').set('X-API-Key', ADMIN_KEY),
+      request(stack.app).post('/admin/logout').set('Cookie', `mnemo_admin=${token}`),
+      request(stack.app).post('/admin/login').type('form').send({ key: ADMIN_KEY, next: '/admin' }),
+    ];
+    for (const call of writes()) {
+      const res = await call.set('Origin', 'https://evil.example');
+      expect({ path: res.req.path, status: res.status, code: res.body?.error?.code }).toEqual({ path: res.req.path, status: 403, code: 'FORBIDDEN' });
+    }
+    for (const call of writes()) {
+      const res = await call.set('Sec-Fetch-Site', 'cross-site');
+      expect({ path: res.req.path, status: res.status }).toEqual({ path: res.req.path, status: 403 });
+    }
+    expect((await request(stack.app).post('/admin/api/jobs/retry-failed').set('Cookie', `mnemo_admin=${token}`).set('Origin', 'null')).status).toBe(403);
+    // The dashboard's own page (same origin) and scripts without browser headers still act.
+    const same = await request(stack.app).post('/admin/api/jobs/retry-failed').set('Cookie', `mnemo_admin=${token}`).set('Host', 'mnemo.internal:8080').set('Origin', 'http://mnemo.internal:8080').set('Sec-Fetch-Site', 'same-origin');
+    expect(same.status).toBe(200);
+    expect((await request(stack.app).post('/admin/api/jobs/retry-failed').set('X-API-Key', ADMIN_KEY)).status).toBe(200);
+    // Reads stay open to links from elsewhere.
+    expect((await request(stack.app).get('/admin/api/overview').set('Cookie', `mnemo_admin=${token}`).set('Sec-Fetch-Site', 'cross-site')).status).toBe(200);
+    expect((await request(stack.app).put('/admin/queues/api/queues/ingest/resume').set('X-API-Key', ADMIN_KEY)).status).toBeLessThan(300);
   });
 
   it('shows the same numbers on the overview, in /metrics and in the job views', async () => {
@@ -159,5 +218,23 @@ describe('read-only dashboard', () => {
     }
     const queues = (await request(stack.app).get('/admin/queues/api/queues').set('X-API-Key', ADMIN_KEY)).body;
     expect(queues.queues.every((q: { readOnlyMode: boolean }) => q.readOnlyMode)).toBe(true);
+  });
+
+  it('shows in Bull Board only the queues this configuration uses: no idle llm-batch in synchronous mode', async () => {
+    const queues = (await request(stack.app).get('/admin/queues/api/queues').set('X-API-Key', ADMIN_KEY)).body;
+    expect(queues.queues.map((q: { name: string }) => q.name).sort()).toEqual(['ingest', 'profile', 'webhooks']);
+  });
+});
+
+describe('Bull Board in batch mode', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ MNEMO_EXTRACTOR: 'claude', ANTHROPIC_API_KEY: 'sk-ant-test-not-used', MNEMO_LLM_MODE: 'batch' });
+  });
+  afterAll(() => stack.close());
+
+  it('shows the llm-batch queue too', async () => {
+    const queues = (await request(stack.app).get('/admin/queues/api/queues').set('X-API-Key', ADMIN_KEY)).body;
+    expect(queues.queues.map((q: { name: string }) => q.name).sort()).toEqual(['ingest', 'llm-batch', 'profile', 'webhooks']);
   });
 });

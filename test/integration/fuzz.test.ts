@@ -95,6 +95,8 @@ describe('every route, fuzzed', () => {
       MNEMO_RATE_LIMIT_BATCH: '0',
       MNEMO_RATE_LIMIT_READ: '0',
       MNEMO_RATE_LIMIT_WRITE: '0',
+      // Generated bad keys would otherwise trip the failed-authentication throttle (auth-throttle.test.ts) and hide the routes.
+      MNEMO_AUTH_FAILURES_PER_MINUTE: '0',
     });
   });
   afterAll(() => stack.close());

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { OTHER_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
+import { ADMIN_KEY, OTHER_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
 /**
  * OWASP API1/API3: no endpoint lets one user read, change or learn about
@@ -61,16 +61,22 @@ describe('isolation between users, endpoint by endpoint', () => {
     expect(mentionsAlice(res)).toBe(false);
   });
 
-  it.each([
-    ['store for her', () => bob.post('/v1/memories', { messages: [{ role: 'user', content: 'x' }], agent_id: 'a', thread_id: 't', source: 's', user_id: 'alice' })],
-    ['search her memories', () => bob.post('/v1/memories/search', { query: 'cat', user_id: 'alice' })],
-    ['list her memories', () => bob.get('/v1/memories?user_id=alice')],
-    ['read her memory', () => bob.get(`/v1/memories/${memoryId}?user_id=alice`)],
-    ['read her profile', () => bob.get('/v1/users/profile?user_id=alice')],
-    ['read her job', () => bob.get(`/v1/jobs/${jobId}?user_id=alice`)],
-    ['ask her jobs', () => bob.post('/v1/jobs/status', { job_ids: [jobId], user_id: 'alice' })],
-    ['delete her memories', () => bob.post('/v1/memories/batch-delete', { memory_ids: [memoryId], user_id: 'alice' })],
-  ])('a user key naming alice cannot %s: 403', async (_what, call) => {
+  // Only a service key acts for others: admin is an operator role (issue 13, item 5).
+  const actingForAlice = (key: string): [string, string, () => request.Test][] => {
+    const who = as(key);
+    const name = key === ADMIN_KEY ? 'an admin key' : 'a user key';
+    return [
+      [name, 'store for her', () => who.post('/v1/memories', { messages: [{ role: 'user', content: 'x' }], agent_id: 'a', thread_id: 't', source: 's', user_id: 'alice' })],
+      [name, 'search her memories', () => who.post('/v1/memories/search', { query: 'cat', user_id: 'alice' })],
+      [name, 'list her memories', () => who.get('/v1/memories?user_id=alice')],
+      [name, 'read her memory', () => who.get(`/v1/memories/${memoryId}?user_id=alice`)],
+      [name, 'read her profile', () => who.get('/v1/users/profile?user_id=alice')],
+      [name, 'read her job', () => who.get(`/v1/jobs/${jobId}?user_id=alice`)],
+      [name, 'ask her jobs', () => who.post('/v1/jobs/status', { job_ids: [jobId], user_id: 'alice' })],
+      [name, 'delete her memories', () => who.post('/v1/memories/batch-delete', { memory_ids: [memoryId], user_id: 'alice' })],
+    ];
+  };
+  it.each([...actingForAlice(OTHER_KEY), ...actingForAlice(ADMIN_KEY)])('%s naming alice cannot %s: 403', async (_who, _what, call) => {
     const res = await call();
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('FORBIDDEN');

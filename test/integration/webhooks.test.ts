@@ -5,7 +5,11 @@ import { stagesFailingAt } from '../support/faulty-stages';
 import { verifyWebhookSignature, WEBHOOK_QUEUE } from '@mnemo/queue';
 import { Queue } from 'bullmq';
 import { LoopbackServer, type LoopbackReply } from '../support/loopback-server';
-import { OTHER_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { eventually } from '../support/eventually';
+import { TEST_REDIS_URL } from '../support/redis';
+import { ADMIN_KEY, OTHER_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
 jest.setTimeout(30_000);
 
@@ -141,5 +145,65 @@ describe('webhook deliveries', () => {
     const [failedDelivery] = await deliveries.getFailed();
     expect(failedDelivery!.failedReason).toMatch(/receiver answered 302; redirects are not followed/);
     await request(stack.app).delete(`/v1/webhooks/${hook.id}`).set('X-API-Key', USER_KEY);
+  });
+});
+
+/**
+ * Issue 13, item 6: deliveries carry memory texts, so the webhook queue
+ * follows the ingest queue's rules: sealed at rest with MNEMO_PAYLOAD_KEY,
+ * redacted in Bull Board (with the original lengths), delivered in clear.
+ */
+describe.each([
+  ['sealed with MNEMO_PAYLOAD_KEY', { MNEMO_PAYLOAD_KEY: randomBytes(32).toString('base64') }],
+  ['without a payload key', {}],
+])('webhook payloads at rest and on the dashboard, %s', (_label, env: Record<string, string>) => {
+  const receiver = new Receiver();
+  const MARKER = 'Quixadaburg';
+  let stack: Stack;
+  let redis: Redis;
+  beforeAll(async () => {
+    await receiver.start();
+    stack = await startStack({ ...env, MNEMO_WEBHOOK_ALLOW_PRIVATE: 'true' });
+    await stack.startWorker();
+    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await stack.close();
+    await receiver.stop();
+  });
+
+  it('delivers memory texts in clear, keeps them sealed in Redis when a key is set, and never shows them in Bull Board', async () => {
+    const hook = (await request(stack.app).post('/v1/webhooks').set('X-API-Key', USER_KEY).send({ url: `${receiver.url}/hooks`, events: ['memory.created'] })).body;
+    const stored = await request(stack.app).post('/v1/memories').set('X-API-Key', USER_KEY).send({ ...conversation(`I grew up in ${MARKER}.`), thread_id: 'at-rest' });
+    expect(stored.status).toBe(200);
+    const delivered = await eventually(() => {
+      const found = receiver.received.find((r) => r.headers['x-mnemo-event'] === 'memory.created');
+      if (!found) throw new Error('no memory.created delivery yet');
+      return found;
+    });
+    const text = delivered.body.data.memories[0].memory as string;
+    expect(text).toContain(MARKER);
+    expect(verifyWebhookSignature(hook.secret, String(delivered.headers['x-mnemo-signature']), delivered.raw)).toBe(true);
+
+    const deliveryId = delivered.body.id as string;
+    const jobKey = `${stack.config.MNEMO_QUEUE_PREFIX}:${WEBHOOK_QUEUE.name}:${deliveryId}`;
+    const atRest = JSON.stringify(await redis.hgetall(jobKey));
+    if (env.MNEMO_PAYLOAD_KEY) {
+      expect(atRest).not.toContain(MARKER);
+      expect(atRest).toContain('mnemo-aes256gcm:v1:');
+    }
+    const board = (await request(stack.app).get(`/admin/queues/api/queues/webhooks/${deliveryId}`).set('X-API-Key', ADMIN_KEY)).body;
+    expect(JSON.stringify(board)).not.toContain(MARKER);
+    expect(JSON.stringify(board)).toContain(`[redacted: ${text.length} chars]`);
+    expect(JSON.stringify(board)).toContain(deliveryId);
+
+    // The ingest job's result in Bull Board: lengths of the real texts, and "dropped" for the conversation that is gone.
+    const ingest = (await request(stack.app).get(`/admin/queues/api/queues/ingest/${stored.body.job_id}`).set('X-API-Key', ADMIN_KEY)).body;
+    const shown = JSON.stringify(ingest);
+    expect(shown).not.toContain(MARKER);
+    expect(shown).toContain('[text dropped]');
+    expect(shown).not.toContain('[redacted: 9 chars]');
+    expect(shown).toContain(`[redacted: ${text.length} chars]`);
   });
 });

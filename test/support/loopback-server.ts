@@ -24,7 +24,8 @@ export abstract class LoopbackServer {
 
   protected abstract reply(req: http.IncomingMessage, url: URL, body: any, raw: string): LoopbackReply;
 
-  async start(): Promise<void> {
+  /** On a free port of 127.0.0.1 unless told (another loopback address, the same port as another server). */
+  async start(host = '127.0.0.1', port = 0): Promise<void> {
     this.server = http.createServer((req, res) => {
       let raw = '';
       req.on('data', (chunk) => (raw += chunk));
@@ -36,8 +37,8 @@ export abstract class LoopbackServer {
         }, this.delays.shift() ?? 0);
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

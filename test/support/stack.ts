@@ -26,10 +26,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export const USER_KEY = 'test-user-key';
-export const OTHER_KEY = 'test-other-key';
-export const SERVICE_KEY = 'test-service-key';
-export const ADMIN_KEY = 'test-admin-key';
+/** Bootstrap keys are at least 24 characters (MNEMO_API_KEYS refuses shorter ones). */
+export const USER_KEY = 'test-user-key-of-alice-0001';
+export const OTHER_KEY = 'test-other-key-of-bob-0002';
+export const SERVICE_KEY = 'test-service-key-of-svc-0003';
+export const ADMIN_KEY = 'test-admin-key-of-ops-0004';
 
 /** The API and (optionally) a worker in this process, on real Redis and a temp SQLite store. */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {

@@ -8,6 +8,7 @@ import type { MemoryStore } from '@mnemo/store';
 import { adminRouter } from './admin/admin-router';
 import { createMetrics } from './metrics';
 import { LlmSpendGuard } from './llm-spend-guard';
+import { AuthFailureThrottle } from './middleware/auth-throttle';
 import { authenticate } from './middleware/authenticate';
 import { rateLimits } from './middleware/rate-limit';
 import { errorHandler, notFound } from './middleware/error-handler';
@@ -51,10 +52,12 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.render());
   });
-  app.use(adminRouter({ config: deps.config, redis: deps.redis, keys: deps.keys, jobs: deps.jobs, stats, usage }));
+  // One throttle of failed authentication for the dashboard and /v1: a guesser cannot switch doors.
+  const throttle = new AuthFailureThrottle(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config.MNEMO_AUTH_FAILURES_PER_MINUTE);
+  app.use(adminRouter({ config: deps.config, redis: deps.redis, keys: deps.keys, jobs: deps.jobs, stats, usage, throttle }));
 
   const jsonBody = wellFormedJson(deps.config.MNEMO_MAX_BODY_BYTES);
-  app.use('/v1', authenticate(deps.keys), rateLimits(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config));
+  app.use('/v1', authenticate(deps.keys, throttle), rateLimits(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config));
   const spendGuard =
     deps.config.MNEMO_EXTRACTOR === 'claude' && deps.config.MNEMO_LLM_DAILY_CONVERSATIONS > 0
       ? new LlmSpendGuard(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config.MNEMO_LLM_DAILY_CONVERSATIONS)

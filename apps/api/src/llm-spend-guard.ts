@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { MnemoError } from '@mnemo/core';
+import { keyPart, MnemoError, redisKey } from '@mnemo/core';
 
 /**
  * A per-user daily cap on conversations sent to the model (UTC days), so
@@ -17,13 +17,13 @@ export class LlmSpendGuard {
     private readonly perDay: number,
   ) {
     // Keys carry the date; the window only has to outlast the day.
-    this.limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:llm-day`, points: perDay, duration: 2 * 86_400 });
+    this.limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey(prefix, 'llmDay'), points: perDay, duration: 2 * 86_400 });
   }
 
   /** Takes one conversation from the user's day; throws RATE_LIMIT_EXCEEDED when the day's cap is used. */
   async take(userId: string, now = new Date()): Promise<void> {
     try {
-      await this.limiter.consume(`${userId}:${now.toISOString().slice(0, 10)}`);
+      await this.limiter.consume(`${keyPart(userId)}:${now.toISOString().slice(0, 10)}`);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);

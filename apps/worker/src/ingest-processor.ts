@@ -1,5 +1,6 @@
 import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import {
+  DROPPED_TEXT,
   isMnemoError,
   openJobData,
   sealJobData,
@@ -42,7 +43,7 @@ export function withoutText(data: IngestJobData): IngestJobData {
   const { checkpoint: _checkpoint, ...rest } = data;
   return {
     ...rest,
-    conversation: { ...data.conversation, messages: data.conversation.messages.map((m) => ({ ...m, content: '[dropped]' })) },
+    conversation: { ...data.conversation, messages: data.conversation.messages.map((m) => ({ ...m, content: DROPPED_TEXT })) },
   };
 }
 

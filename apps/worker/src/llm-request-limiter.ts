@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { MnemoError } from '@mnemo/core';
+import { MnemoError, redisKey } from '@mnemo/core';
 
 /**
  * A requests-per-minute budget for model calls shared by every worker
@@ -8,7 +8,7 @@ import { MnemoError } from '@mnemo/core';
  * RATE_LIMIT_EXCEEDED, which pauses the worker like a provider 429 would.
  */
 export function llmRequestLimiter(redis: Redis, prefix: string, perMinute: number): () => Promise<void> {
-  const limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:llm-rpm`, points: perMinute, duration: 60 });
+  const limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey(prefix, 'llmRpm'), points: perMinute, duration: 60 });
   return async () => {
     try {
       await limiter.consume('fleet');

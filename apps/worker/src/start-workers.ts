@@ -100,6 +100,7 @@ export async function startWorkers({ config, logger, connection, store, embedder
       policy: { allowedHosts: config.MNEMO_WEBHOOK_ALLOWED_HOSTS, allowPrivate: config.MNEMO_WEBHOOK_ALLOW_PRIVATE },
       timeoutMs: config.MNEMO_WEBHOOK_TIMEOUT_MS,
       logger,
+      cipher: payloadCipherFrom(config),
     }),
     { connection, prefix, concurrency: 8 },
   );

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { openJobData, sealJobData, type IngestJobData, type IngestJobResult, type Logger, type PayloadCipher } from '@mnemo/core';
+import { DROPPED_TEXT, openJobData, sealJobData, type IngestJobData, type IngestJobResult, type Logger, type PayloadCipher } from '@mnemo/core';
 import { withoutText } from './ingest-processor';
 
 /** Completed jobs looked at per sweep, newest first; older ones were swept before. */
@@ -20,7 +20,7 @@ export function startTextSweeper(
       for (const job of await queue.getCompleted(0, PER_SWEEP - 1)) {
         if (!job.finishedOn || job.finishedOn > cutoff) continue;
         const data = openJobData(cipher, job.data as unknown as Record<string, unknown>) as unknown as IngestJobData;
-        if (data.conversation.messages.every((m) => m.content === '[dropped]')) continue;
+        if (data.conversation.messages.every((m) => m.content === DROPPED_TEXT)) continue;
         await job.updateData(sealJobData(cipher, withoutText(data)));
       }
     } catch (err) {

@@ -1,12 +1,27 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { isMnemoError, type Logger } from '@mnemo/core';
-import { checkWebhookUrl, signWebhook, WEBHOOK_QUEUE, type WebhookJobData, type WebhookRepository, type WebhookUrlPolicy } from '@mnemo/queue';
+import { isMnemoError, openFields, type Logger, type PayloadCipher } from '@mnemo/core';
+import {
+  checkWebhookUrl,
+  signWebhook,
+  WEBHOOK_QUEUE,
+  WebhookHostUnresolved,
+  type ResolveHost,
+  type WebhookJobData,
+  type WebhookRepository,
+  type WebhookTarget,
+  type WebhookUrlPolicy,
+} from '@mnemo/queue';
+import { postToTarget } from './webhook-post';
 
 export interface WebhookProcessorDeps {
   webhooks: WebhookRepository;
   policy: WebhookUrlPolicy;
   timeoutMs: number;
   logger: Logger;
+  /** Opens bodies sealed with MNEMO_PAYLOAD_KEY; null: bodies are plain. */
+  cipher: PayloadCipher | null;
+  /** Host name lookup for the URL check; the system resolver unless a test gives another. */
+  resolve?: ResolveHost;
 }
 
 /**
@@ -15,19 +30,30 @@ export interface WebhookProcessorDeps {
  * with backoff; each attempt's outcome goes into the job's log, which Bull
  * Board shows.
  */
-export function createWebhookProcessor({ webhooks, policy, timeoutMs, logger }: WebhookProcessorDeps) {
+export function createWebhookProcessor({ webhooks, policy, timeoutMs, logger, cipher, resolve }: WebhookProcessorDeps) {
   return async (job: Job<WebhookJobData>): Promise<{ status: number; ms: number } | { skipped: string }> => {
-    const data = WEBHOOK_QUEUE.schema.parse(job.data);
+    let data: WebhookJobData;
+    try {
+      data = WEBHOOK_QUEUE.schema.parse(openFields(cipher, job.data as unknown as Record<string, unknown>, WEBHOOK_QUEUE.sealedFields));
+    } catch (err) {
+      // A missing or wrong payload key, or a malformed job: no retry can read it.
+      throw new UnrecoverableError(`cannot read the delivery: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const attempt = job.attemptsMade + 1;
     const hook = await webhooks.get(data.key_id, data.webhook_id);
     if (!hook) {
       await job.log(`attempt ${attempt}: webhook ${data.webhook_id} was deleted; not delivered`);
       return { skipped: 'webhook deleted' };
     }
-    let url: URL;
+    let target: WebhookTarget;
     try {
-      url = await checkWebhookUrl(hook.url, policy);
+      target = await checkWebhookUrl(hook.url, policy, resolve);
     } catch (err) {
+      if (err instanceof WebhookHostUnresolved) {
+        // A resolver blip is a network error like a refused connection: retried with backoff.
+        await job.log(`attempt ${attempt}: DNS lookup failed (${err.reason})`);
+        throw new Error(`webhook delivery failed: DNS lookup failed (${err.reason})`);
+      }
       // The URL (or what it resolves to) is no longer allowed: retrying will not change that.
       const reason = isMnemoError(err) ? err.message : String(err);
       await job.log(`attempt ${attempt}: refused: ${reason}`);
@@ -38,9 +64,9 @@ export function createWebhookProcessor({ webhooks, policy, timeoutMs, logger }: 
     const started = performance.now();
     let status: number;
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
+      status = await postToTarget(
+        target,
+        {
           'content-type': 'application/json',
           'user-agent': 'mnemo-webhooks/1',
           'x-mnemo-event': data.event,
@@ -48,14 +74,12 @@ export function createWebhookProcessor({ webhooks, policy, timeoutMs, logger }: 
           'x-mnemo-signature': signWebhook(hook.secret, timestamp, body),
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = res.status;
-      await res.body?.cancel();
+        timeoutMs,
+      );
     } catch (err) {
       const ms = Math.round(performance.now() - started);
-      const reason = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'ABORT_ERR' ? `timed out after ${timeoutMs} ms` : (code ?? (err as Error).message);
       await job.log(`attempt ${attempt}: no answer (${reason}) after ${ms} ms`);
       throw new Error(`webhook delivery failed: ${reason}`);
     }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BootstrapKey, KeyRole } from '@mnemo/core';
+import { redisKey, type BootstrapKey, type KeyRole } from '@mnemo/core';
 import { generateKey, hashKey, keyIdOf, sameHash } from './api-key';
 import type { Principal } from './principal';
 
@@ -24,6 +24,8 @@ const VERIFY_CACHE_SIZE = 10_000;
 
 export class ApiKeyRepository {
   private readonly verified = new Map<string, { principal: Principal | null; until: number }>();
+  /** The same, by key id: for dashboard sessions, which hold the id of the key that opened them. */
+  private readonly verifiedIds = new Map<string, { principal: Principal | null; until: number }>();
 
   private readonly bootstrap: { hash: string; principal: Principal }[];
 
@@ -39,11 +41,11 @@ export class ApiKeyRepository {
   }
 
   private keyOf(hash: string): string {
-    return `${this.prefix}:apikey:${hash}`;
+    return redisKey(this.prefix, 'apiKey', hash);
   }
 
   private get indexKey(): string {
-    return `${this.prefix}:apikeys`;
+    return redisKey(this.prefix, 'apiKeyIndex');
   }
 
   /** Creates a key and returns it in clear text: the only time it is ever visible. */
@@ -85,6 +87,25 @@ export class ApiKeyRepository {
     return principal;
   }
 
+  /**
+   * The principal of a key known by its id, or null once it is revoked or
+   * gone: a session opened with a key lives only as long as the key does.
+   * Remembered for VERIFY_CACHE_MS like `verify`, so it ends within the
+   * same window on every API process.
+   */
+  async verifyId(keyId: string, now = Date.now()): Promise<Principal | null> {
+    const fromEnv = this.bootstrap.find((b) => b.principal.keyId === keyId);
+    if (fromEnv) return fromEnv.principal;
+    const cached = this.verifiedIds.get(keyId);
+    if (cached && cached.until > now) return cached.principal;
+    const hash = await this.redis.hget(this.indexKey, keyId);
+    const fields = hash ? await this.redis.hgetall(this.keyOf(hash)) : {};
+    const principal = !fields.user_id || fields.revoked_at ? null : { keyId, userId: fields.user_id, role: fields.role as KeyRole };
+    if (this.verifiedIds.size >= VERIFY_CACHE_SIZE) this.verifiedIds.delete(this.verifiedIds.keys().next().value!);
+    this.verifiedIds.set(keyId, { principal, until: now + VERIFY_CACHE_MS });
+    return principal;
+  }
+
   async list(): Promise<StoredKey[]> {
     const index = await this.redis.hgetall(this.indexKey);
     const keys = await Promise.all(
@@ -111,6 +132,7 @@ export class ApiKeyRepository {
     await this.redis.hset(this.keyOf(hash), 'revoked_at', new Date().toISOString());
     // At once in this process; other API processes within VERIFY_CACHE_MS.
     this.verified.delete(hash);
+    this.verifiedIds.delete(keyId);
     return true;
   }
 }

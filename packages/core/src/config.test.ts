@@ -1,5 +1,9 @@
 import { ConfigError, loadConfig } from './config';
 
+/** Bootstrap keys long enough for the minimum. */
+const K1 = 'k1-bootstrap-key-for-alice-0001';
+const K2 = 'k2-bootstrap-key-for-svc-0002';
+
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({});
@@ -25,11 +29,17 @@ describe('loadConfig', () => {
   });
 
   it('parses bootstrap keys with an optional role', () => {
-    const { MNEMO_API_KEYS } = loadConfig({ MNEMO_API_KEYS: 'k1:alice, k2:svc:service' });
+    const { MNEMO_API_KEYS } = loadConfig({ MNEMO_API_KEYS: `${K1}:alice, ${K2}:svc:service` });
     expect(MNEMO_API_KEYS).toEqual([
-      { key: 'k1', userId: 'alice', role: 'user' },
-      { key: 'k2', userId: 'svc', role: 'service' },
+      { key: K1, userId: 'alice', role: 'user' },
+      { key: K2, userId: 'svc', role: 'service' },
     ]);
+  });
+
+  it('refuses bootstrap keys shorter than the minimum, without echoing them', () => {
+    expect(() => loadConfig({ MNEMO_API_KEYS: 'short-key:alice' })).toThrow(/MNEMO_API_KEYS: entry "\*\*\*:alice": the key must be at least 24 characters/);
+    expect(() => loadConfig({ MNEMO_API_KEYS: 'short-key:alice' })).not.toThrow(/short-key/);
+    expect(() => loadConfig({ MNEMO_API_KEYS: `${'k'.repeat(24)}:alice` })).not.toThrow();
   });
 
   it('rejects a malformed bootstrap key without echoing the secret', () => {

@@ -17,6 +17,9 @@ export interface BootstrapKey {
   role: KeyRole;
 }
 
+/** Bootstrap keys shorter than this are refused: a short key can be guessed. Generated keys are 38. */
+export const MIN_BOOTSTRAP_KEY_LENGTH = 24;
+
 const bootstrapKeys = z
   .string()
   .optional()
@@ -30,6 +33,10 @@ const bootstrapKeys = z
           code: 'custom',
           message: `entry "${entry.replace(/^[^:]*/, '***')}" must be key:user_id[:user|service|admin]`,
         });
+        return z.NEVER;
+      }
+      if (key.length < MIN_BOOTSTRAP_KEY_LENGTH) {
+        ctx.addIssue({ code: 'custom', message: `entry "***:${userId}": the key must be at least ${MIN_BOOTSTRAP_KEY_LENGTH} characters` });
         return z.NEVER;
       }
       keys.push({ key, userId, role: role as KeyRole });
@@ -96,6 +103,13 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - and {} only')
     .default('mnemo'),
   MNEMO_API_KEYS: bootstrapKeys,
+
+  /**
+   * Failed authentications per minute from one client address, and at one
+   * presented key prefix, before both are refused with 429 until the minute
+   * is over (0: no throttle).
+   */
+  MNEMO_AUTH_FAILURES_PER_MINUTE: intFrom(20),
 
   /** Refuse to start (instead of warning) when Redis may evict keys (maxmemory-policy not noeviction). */
   MNEMO_REQUIRE_NOEVICTION: flag(false),

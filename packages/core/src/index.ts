@@ -15,3 +15,4 @@ export * from './payload-cipher';
 export * from './well-formed';
 export * from './conversation-limits';
 export * from './backpressure';
+export * from './redis-keys';

@@ -6,6 +6,9 @@ import { storeMemoriesRequestSchema } from './store-memories-request';
 export const STAGE_NAMES = ['analyze', 'extract', 'classify', 'categorize', 'embed', 'store'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
+/** What a finished job's messages hold once their text is dropped (the dashboard says "text dropped"). */
+export const DROPPED_TEXT = '[dropped]';
+
 /** Payload of a job on the ingest queue. */
 export const ingestJobDataSchema = z.object({
   user_id: z.string(),

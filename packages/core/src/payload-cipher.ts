@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 
 /**
  * AES-256-GCM for personal data at rest in Redis (conversation text in job
- * payloads, checkpoints, pending batch entries). A sealed value names the
+ * payloads, checkpoints, pending batch entries, webhook delivery bodies). A sealed value names the
  * key that sealed it, so keys can be rotated: seal with the new key, keep
  * the old ones for opening until nothing sealed with them is left.
  */
@@ -76,19 +76,29 @@ export function payloadCipherFrom(config: { MNEMO_PAYLOAD_KEY?: string; MNEMO_PA
 /** The fields of an ingest job that hold conversation text: sealed at rest when a key is set. */
 const SENSITIVE_FIELDS = ['conversation', 'checkpoint'] as const;
 
-export function sealJobData<T extends Record<string, unknown>>(cipher: PayloadCipher | null, data: T): T {
+/** Seals the named fields of a job's data (every queue that carries user text lists its own). */
+export function sealFields<T extends Record<string, unknown>>(cipher: PayloadCipher | null, data: T, fields: readonly string[]): T {
   if (!cipher) return data;
   const sealed: Record<string, unknown> = { ...data };
-  for (const field of SENSITIVE_FIELDS) if (field in sealed) sealed[field] = cipher.sealValue(sealed[field]);
+  for (const field of fields) if (field in sealed) sealed[field] = cipher.sealValue(sealed[field]);
   return sealed as T;
 }
 
-export function openJobData<T extends Record<string, unknown>>(cipher: PayloadCipher | null, data: T): T {
+/** Opens the named fields; plain ones (written before a key was set) pass through. */
+export function openFields<T extends Record<string, unknown>>(cipher: PayloadCipher | null, data: T, fields: readonly string[]): T {
   const opened: Record<string, unknown> = { ...data };
-  for (const field of SENSITIVE_FIELDS) {
+  for (const field of fields) {
     if (!isSealed(opened[field])) continue;
     if (!cipher) throw new Error(`job ${field} is encrypted but MNEMO_PAYLOAD_KEY is not set`);
     opened[field] = cipher.open(opened[field] as Sealed);
   }
   return opened as T;
+}
+
+export function sealJobData<T extends Record<string, unknown>>(cipher: PayloadCipher | null, data: T): T {
+  return sealFields(cipher, data, SENSITIVE_FIELDS);
+}
+
+export function openJobData<T extends Record<string, unknown>>(cipher: PayloadCipher | null, data: T): T {
+  return openFields(cipher, data, SENSITIVE_FIELDS);
 }

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { payloadCipherFrom, type Config, type PayloadCipher } from '@mnemo/core';
+import { payloadCipherFrom, redisKey, type Config, type PayloadCipher } from '@mnemo/core';
 import { LLM_BATCH_QUEUE, type LlmBatchPollData } from './queues';
 
 /**
@@ -10,6 +10,8 @@ import { LLM_BATCH_QUEUE, type LlmBatchPollData } from './queues';
 export class LlmBatchQueue<Entry> {
   readonly queue: Queue;
   private readonly pendingKey: string;
+  /** Where pending entries were kept before issue 13: inside the llm-batch queue's own keys. Still drained. */
+  private readonly legacyPendingKey: string;
   /** Entries hold the conversation as a prompt: sealed at rest like job payloads. */
   private readonly cipher: PayloadCipher | null;
 
@@ -30,7 +32,8 @@ export class LlmBatchQueue<Entry> {
     // Connection errors are logged once by reportConnection where the connection is made;
     // calls that need Redis fail on their own. Without a listener they would crash the process.
     this.queue.on('error', () => undefined);
-    this.pendingKey = `${config.MNEMO_QUEUE_PREFIX}:llm-batch:pending`;
+    this.pendingKey = redisKey(config.MNEMO_QUEUE_PREFIX, 'llmBatchPending');
+    this.legacyPendingKey = `${config.MNEMO_QUEUE_PREFIX}:${LLM_BATCH_QUEUE.name}:pending`;
     this.cipher = payloadCipherFrom(config);
   }
 
@@ -44,9 +47,15 @@ export class LlmBatchQueue<Entry> {
 
   /** Takes every pending conversation at once, so two submits never batch the same one. */
   async takePending(): Promise<Map<string, Entry[]>> {
-    const [[, pending]] = (await this.redis.multi().hgetall(this.pendingKey).del(this.pendingKey).exec()) as [[Error | null, Record<string, string>]];
+    const replies = (await this.redis
+      .multi()
+      .hgetall(this.legacyPendingKey)
+      .hgetall(this.pendingKey)
+      .del(this.pendingKey, this.legacyPendingKey)
+      .exec()) as [Error | null, Record<string, string>][];
+    const pending = { ...replies[0]?.[1], ...replies[1]?.[1] };
     return new Map(
-      Object.entries(pending ?? {}).map(([jobId, raw]) => {
+      Object.entries(pending).map(([jobId, raw]) => {
         const stored = JSON.parse(raw) as unknown;
         return [jobId, (this.cipher ? this.cipher.openValue(stored) : stored) as Entry[]];
       }),

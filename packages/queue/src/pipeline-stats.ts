@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { STAGE_NAMES, type StageName } from '@mnemo/core';
+import { redisKey, STAGE_NAMES, type StageName } from '@mnemo/core';
 
 /**
  * What the pipeline did, added up across every API and worker process in
@@ -48,7 +48,7 @@ export class PipelineStats {
   ) {}
 
   private key(...parts: string[]): string {
-    return [this.prefix, 'stats', ...parts].join(':');
+    return redisKey(this.prefix, 'stats', ...parts);
   }
 
   private minuteKey(at: Date): string {

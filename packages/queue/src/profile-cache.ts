@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
+import { keyPart, redisKey } from '@mnemo/core';
 
 /**
  * The latest built profile of each user, in Redis. Derived data: losing it
- * costs one rebuild, so it lives beside the queues rather than in the memory store.
+ * costs one rebuild, so it lives beside the queues rather than in the memory
+ * store, in its own key family: never under the `profile` queue's keys,
+ * where user "meta" or "1" would overwrite the queue's meta hash or job 1.
  */
 export class ProfileCache<T> {
   constructor(
@@ -11,7 +14,7 @@ export class ProfileCache<T> {
   ) {}
 
   private key(userId: string): string {
-    return `${this.prefix}:profile:${userId}`;
+    return redisKey(this.prefix, 'profileCache', keyPart(userId));
   }
 
   async get(userId: string): Promise<T | null> {

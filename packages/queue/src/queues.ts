@@ -53,6 +53,16 @@ export const LLM_BATCH_QUEUE = {
 } as const;
 export type LlmBatchPollData = z.infer<typeof LLM_BATCH_QUEUE.pollSchema>;
 
+/**
+ * The queues this configuration runs workers for, in the dashboard's order:
+ * llm-batch only in batch mode with the Claude extractor (elsewhere it would
+ * show as a queue with no workers, a false alarm).
+ */
+export function queuesInUse(config: Pick<Config, 'MNEMO_LLM_MODE' | 'MNEMO_EXTRACTOR'>): string[] {
+  const batch = config.MNEMO_LLM_MODE === 'batch' && config.MNEMO_EXTRACTOR === 'claude';
+  return [INGEST_QUEUE.name, PROFILE_QUEUE.name, ...(batch ? [LLM_BATCH_QUEUE.name] : []), WEBHOOK_QUEUE.name];
+}
+
 /** Webhook deliveries: one job per webhook and event, retried with backoff, apart from ingestion. */
 export const WEBHOOK_QUEUE = {
   name: 'webhooks',
@@ -62,9 +72,11 @@ export const WEBHOOK_QUEUE = {
     webhook_id: z.string(),
     delivery_id: z.string(),
     event: z.string(),
-    /** The JSON body, built when the event happened. */
+    /** The JSON body, built when the event happened; sealed at rest with MNEMO_PAYLOAD_KEY (it carries memory texts). */
     body: z.record(z.string(), z.unknown()),
   }),
+  /** Fields that carry user text: sealed like the ingest queue's conversation. */
+  sealedFields: ['body'],
 } as const;
 export type WebhookJobData = z.infer<typeof WEBHOOK_QUEUE.schema>;
 

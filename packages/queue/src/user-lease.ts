@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { keyPart, redisKey } from '@mnemo/core';
 
 /**
  * Lease on one user's memories, held by one job at a time across every
@@ -81,7 +82,7 @@ export class RedisUserLease {
   }
 
   private keys(userId: string) {
-    return { lease: `${this.prefix}:user-lease:${userId}`, fence: `${this.prefix}:user-fence:${userId}` };
+    return { lease: redisKey(this.prefix, 'userLease', keyPart(userId)), fence: redisKey(this.prefix, 'userFence', keyPart(userId)) };
   }
 
   /** Runs `fn` holding the user's lease, renewing it every third of its length, and releases it after. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '@mnemo/core';
+import { payloadCipherFrom, sealFields, type Config, type PayloadCipher } from '@mnemo/core';
 import { WEBHOOK_QUEUE, webhookJobOptions, type WebhookJobData } from './queues';
 import type { WebhookEvent, WebhookRepository } from './webhook-repository';
 
@@ -12,6 +12,8 @@ import type { WebhookEvent, WebhookRepository } from './webhook-repository';
  */
 export class WebhookNotifier {
   readonly queue: Queue<WebhookJobData>;
+  /** Bodies carry memory texts: sealed at rest like ingest payloads. */
+  private readonly cipher: PayloadCipher | null;
 
   constructor(
     config: Config,
@@ -19,6 +21,7 @@ export class WebhookNotifier {
     private readonly webhooks: WebhookRepository,
   ) {
     this.queue = new Queue(WEBHOOK_QUEUE.name, { connection, prefix: config.MNEMO_QUEUE_PREFIX, defaultJobOptions: webhookJobOptions(config) });
+    this.cipher = payloadCipherFrom(config);
   }
 
   /** Enqueues one delivery per webhook of `keyId` that asked for `event`; returns how many. */
@@ -32,7 +35,11 @@ export class WebhookNotifier {
         const deliveryId = `whd_${createHash('sha256').update(`${event}\u0000${subject}\u0000${hook.id}`).digest('hex').slice(0, 24)}`;
         return {
           name: WEBHOOK_QUEUE.jobName,
-          data: { key_id: keyId, webhook_id: hook.id, delivery_id: deliveryId, event, body: { id: deliveryId, event, created_at: createdAt, data } },
+          data: sealFields(
+            this.cipher,
+            { key_id: keyId, webhook_id: hook.id, delivery_id: deliveryId, event, body: { id: deliveryId, event, created_at: createdAt, data } },
+            WEBHOOK_QUEUE.sealedFields,
+          ),
           opts: { jobId: deliveryId },
         };
       }),

@@ -9,20 +9,61 @@ export interface WebhookUrlPolicy {
   allowPrivate: boolean;
 }
 
+/** A host name's addresses; the system resolver unless a test gives another. */
+export type ResolveHost = (host: string) => Promise<string[]>;
+
+const systemResolve: ResolveHost = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+
+/** Where a delivery goes: the URL, and the addresses that were checked, which are the only ones it may connect to. */
+export interface WebhookTarget {
+  url: URL;
+  /** Checked addresses of the URL's host (the literal itself for an IP). */
+  addresses: string[];
+}
+
+/**
+ * The host's name could not be looked up. At delivery time that is a
+ * network error like any other (retried); at registration a 400.
+ */
+export class WebhookHostUnresolved extends MnemoError {
+  constructor(
+    host: string,
+    /** The resolver's error code (ENOTFOUND, EAI_AGAIN…), or "no addresses". */
+    readonly reason: string,
+  ) {
+    super('VALIDATION_ERROR', `url host ${host} does not resolve (${reason})`, [{ field: 'url', message: 'host does not resolve' }]);
+  }
+}
+
+/** IPv6 addresses outside global unicast (2000::/3) never carry a webhook: that covers ::/96 (IPv4-compatible), 100::/64, and more. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+/** Why an address may not be called, or null when it is public unicast. */
+function refusedRange(address: string): string | null {
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  const range = parsed.range();
+  if (range !== 'unicast') return range;
+  if (parsed.kind() === 'ipv6' && !(parsed as ipaddr.IPv6).match(GLOBAL_UNICAST_V6 as [ipaddr.IPv6, number])) return 'non-global IPv6';
+  return null;
+}
+
 /**
  * A webhook URL mnemo will call: http or https, a host on the allow-list
  * when there is one, and, unless private addresses are allowed, one that
  * resolves only to public unicast addresses (no loopback, private,
- * link-local or metadata ranges: mnemo must not be a way into its own
- * network). Checked when the webhook is registered and again before every
- * delivery, since DNS can change; deliveries never follow redirects.
+ * link-local, metadata ranges or IPv6 forms that embed an IPv4 address:
+ * mnemo must not be a way into its own network). Checked when the webhook is
+ * registered and again before every delivery, and the delivery connects to
+ * exactly the addresses checked here (no second lookup a rebinding DNS
+ * server could answer differently); deliveries never follow redirects.
  */
-export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Promise<URL> {
+export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy, resolve: ResolveHost = systemResolve): Promise<WebhookTarget> {
   let url: URL;
   try {
     url = new URL(raw);
-  } catch {
-    throw new MnemoError('VALIDATION_ERROR', 'url is not a URL', [{ field: 'url', message: 'is not a URL' }]);
+  } catch (err) {
+    throw new MnemoError('VALIDATION_ERROR', 'url is not a URL', [{ field: 'url', message: 'is not a URL' }], { cause: err });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new MnemoError('VALIDATION_ERROR', 'url must be http or https', [{ field: 'url', message: 'must be http or https' }]);
@@ -34,19 +75,23 @@ export async function checkWebhookUrl(raw: string, policy: WebhookUrlPolicy): Pr
   if (policy.allowedHosts.length > 0 && !policy.allowedHosts.includes(host)) {
     throw new MnemoError('VALIDATION_ERROR', `url host ${host} is not on MNEMO_WEBHOOK_ALLOWED_HOSTS`, [{ field: 'url', message: 'host is not allowed' }]);
   }
-  if (policy.allowPrivate) return url;
-  const addresses = ipaddr.isValid(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (addresses.length === 0) {
-    throw new MnemoError('VALIDATION_ERROR', `url host ${host} does not resolve`, [{ field: 'url', message: 'host does not resolve' }]);
+  let addresses: string[];
+  if (ipaddr.isValid(host)) {
+    addresses = [host];
+  } else {
+    try {
+      addresses = await resolve(host);
+    } catch (err) {
+      throw new WebhookHostUnresolved(host, (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err)));
+    }
+    if (addresses.length === 0) throw new WebhookHostUnresolved(host, 'no addresses');
   }
+  if (policy.allowPrivate) return { url, addresses };
   for (const address of addresses) {
-    let parsed = ipaddr.parse(address);
-    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-    if (parsed.range() !== 'unicast') {
-      throw new MnemoError('VALIDATION_ERROR', `url host ${host} resolves to a ${parsed.range()} address`, [
-        { field: 'url', message: 'must resolve to a public address' },
-      ]);
+    const range = refusedRange(address);
+    if (range) {
+      throw new MnemoError('VALIDATION_ERROR', `url host ${host} resolves to a ${range} address`, [{ field: 'url', message: 'must resolve to a public address' }]);
     }
   }
-  return url;
+  return { url, addresses };
 }

@@ -1,6 +1,7 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { MnemoError } from '@mnemo/core';
+import type { AuthFailureThrottle } from '../middleware/auth-throttle';
 import type { AdminSessions } from './admin-sessions';
 import { loginPage } from './pages';
 
@@ -26,7 +27,7 @@ function keyFrom(req: express.Request): string | undefined {
  * HTTP Basic auth (the admin key as password) or X-API-Key for scripts.
  * Only keys with the admin role get in.
  */
-export function adminAuth(keys: ApiKeyRepository, sessions: AdminSessions, sessionHours: number) {
+export function adminAuth(keys: ApiKeyRepository, sessions: AdminSessions, sessionHours: number, throttle: AuthFailureThrottle) {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
@@ -37,7 +38,9 @@ export function adminAuth(keys: ApiKeyRepository, sessions: AdminSessions, sessi
   router.post('/admin/login', form, async (req, res) => {
     const key = typeof req.body?.key === 'string' ? req.body.key.trim() : '';
     const next = safeNext(req.body?.next);
+    await throttle.assertAllowed(res, req.ip, key);
     const principal = key && key.length <= 512 ? await keys.verify(key) : null;
+    if (!principal) await throttle.failed(req.ip, key);
     if (!principal || principal.role !== 'admin') {
       res.status(401).type('html').send(loginPage({ next, error: principal ? 'This key is not an admin key.' : 'Unknown or revoked key.' }));
       return;
@@ -62,11 +65,19 @@ export function adminAuth(keys: ApiKeyRepository, sessions: AdminSessions, sessi
 
   const guard: RequestHandler = async (req, res, next) => {
     const token = req.cookies?.[SESSION_COOKIE];
-    if (typeof token === 'string' && (await sessions.keyIdOf(token))) return next();
+    const sessionKeyId = typeof token === 'string' ? await sessions.keyIdOf(token) : null;
+    if (sessionKeyId) {
+      // A session dies with its key: revoked (or no longer admin) means logged out, on every process within VERIFY_CACHE_MS.
+      if ((await keys.verifyId(sessionKeyId))?.role === 'admin') return next();
+      await sessions.end(token);
+      res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    }
     const key = keyFrom(req);
-    if (key && key.length <= 512) {
-      const principal = await keys.verify(key);
+    if (key) {
+      await throttle.assertAllowed(res, req.ip, key);
+      const principal = key.length <= 512 ? await keys.verify(key) : null;
       if (principal?.role === 'admin') return next();
+      if (!principal) await throttle.failed(req.ip, key);
       return next(new MnemoError('FORBIDDEN', 'The dashboard needs an admin key'));
     }
     // People are sent to the form; scripts get the error envelope and a Basic challenge.

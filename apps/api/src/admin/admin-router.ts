@@ -6,12 +6,14 @@ import cookieParser from 'cookie-parser';
 import express, { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
-import { MnemoError, type Config } from '@mnemo/core';
-import { INGEST_QUEUE, type JobControl, type LlmUsageTotals, type PipelineStats } from '@mnemo/queue';
+import { MnemoError, payloadCipherFrom, type Config } from '@mnemo/core';
+import { INGEST_QUEUE, queuesInUse, WEBHOOK_QUEUE, type JobControl, type LlmUsageTotals, type PipelineStats } from '@mnemo/queue';
 import { adminAuth } from './admin-auth';
+import type { AuthFailureThrottle } from '../middleware/auth-throttle';
 import { AdminSessions } from './admin-sessions';
+import { sameOriginWrites } from './same-origin';
 import { overviewPage } from './pages';
-import { redactJobData, redactJobResult } from './redact';
+import { redactors } from './redact';
 
 export interface AdminDeps {
   config: Config;
@@ -20,6 +22,7 @@ export interface AdminDeps {
   jobs: JobControl;
   stats: PipelineStats;
   usage: LlmUsageTotals;
+  throttle: AuthFailureThrottle;
 }
 
 const REFRESH_MS = 5_000;
@@ -58,8 +61,10 @@ export function adminRouter(deps: AdminDeps): Router {
   const { config, jobs } = deps;
   const readOnly = config.MNEMO_ADMIN_READ_ONLY;
   const sessions = new AdminSessions(deps.redis, config.MNEMO_QUEUE_PREFIX, config.MNEMO_ADMIN_SESSION_HOURS * 3600);
-  const auth = adminAuth(deps.keys, sessions, config.MNEMO_ADMIN_SESSION_HOURS);
+  const auth = adminAuth(deps.keys, sessions, config.MNEMO_ADMIN_SESSION_HOURS, deps.throttle);
   const router = Router();
+  // Before anything else, login and logout included: no write is ever taken from another site.
+  router.use('/admin', sameOriginWrites);
   router.use('/admin', cookieParser());
   router.use(auth.router);
   router.use('/admin', auth.guard);
@@ -98,12 +103,16 @@ export function adminRouter(deps: AdminDeps): Router {
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
-  const adapters = [...jobs.queues.values()].map((queue) => {
-    const adapter = new BullMQAdapter(queue, { readOnlyMode: readOnly, allowRetries: !readOnly });
-    if (!config.MNEMO_ADMIN_SHOW_CONTENT && queue.name === INGEST_QUEUE.name) {
-      adapter.setFormatter('data', redactJobData);
-      adapter.setFormatter('returnValue', redactJobResult);
+  // Every queue that carries user text is redacted; only the queues this configuration runs are listed.
+  const redact = redactors(payloadCipherFrom(config));
+  const adapters = queuesInUse(config).map((name) => {
+    const adapter = new BullMQAdapter(jobs.queues.get(name)!, { readOnlyMode: readOnly, allowRetries: !readOnly });
+    if (config.MNEMO_ADMIN_SHOW_CONTENT) return adapter;
+    if (name === INGEST_QUEUE.name) {
+      adapter.setFormatter('data', redact.ingestData);
+      adapter.setFormatter('returnValue', redact.ingestResult);
     }
+    if (name === WEBHOOK_QUEUE.name) adapter.setFormatter('data', redact.webhookData);
     return adapter;
   });
   createBullBoard({ queues: adapters, serverAdapter: board, options: { uiConfig: { boardTitle: 'mnemo queues' } } });

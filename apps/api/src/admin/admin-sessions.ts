@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisKey } from '@mnemo/core';
 
 /**
  * Dashboard logins, in Redis so every API process honours them and a
@@ -13,7 +14,7 @@ export class AdminSessions {
   ) {}
 
   private key(token: string): string {
-    return `${this.prefix}:admin-session:${token}`;
+    return redisKey(this.prefix, 'adminSession', token);
   }
 
   /** Starts a session for an admin key; returns the cookie value. */

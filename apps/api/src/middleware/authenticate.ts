@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { MnemoError, userIdSchema } from '@mnemo/core';
 import type { ApiKeyRepository, Principal } from '@mnemo/auth';
+import type { AuthFailureThrottle } from './auth-throttle';
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -8,33 +9,42 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** X-API-Key or Authorization: Bearer; unknown and revoked keys are refused alike. */
-export function authenticate(keys: ApiKeyRepository): RequestHandler {
+/**
+ * X-API-Key or Authorization: Bearer; unknown and revoked keys are refused
+ * alike, and every refusal counts against the client's address and the
+ * key's prefix (AuthFailureThrottle).
+ */
+export function authenticate(keys: ApiKeyRepository, throttle: AuthFailureThrottle): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('x-api-key') ?? /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1];
     const key = header?.trim();
-    if (!key) {
-      return next(new MnemoError('AUTHENTICATION_ERROR', 'Missing API key: send X-API-Key or Authorization: Bearer'));
-    }
-    if (key.length > 512) return next(new MnemoError('AUTHENTICATION_ERROR', 'Invalid API key'));
+    await throttle.assertAllowed(res, req.ip, key);
+    const refuse = async (message: string) => {
+      await throttle.failed(req.ip, key);
+      next(new MnemoError('AUTHENTICATION_ERROR', message));
+    };
+    if (!key) return refuse('Missing API key: send X-API-Key or Authorization: Bearer');
+    if (key.length > 512) return refuse('Invalid API key');
     const principal = await keys.verify(key);
-    if (!principal) return next(new MnemoError('AUTHENTICATION_ERROR', 'Invalid or revoked API key'));
+    if (!principal) return refuse('Invalid or revoked API key');
     res.locals.principal = principal;
     next();
   };
 }
 
 /**
- * The user a request acts for. A user key always acts for its own user; a
- * service or admin key may name another in `user_id`. The requested value
- * is checked here, by the one acting-user validator, whatever route and
- * wherever (body or query string) it came from.
+ * The user a request acts for. Only a service key may name another user in
+ * `user_id`; user and admin keys act for their own user. Admin is an
+ * operator role (the dashboard), not a way into users' memories: an operator
+ * who needs both holds two keys. The requested value is checked here, by
+ * the one acting-user validator, whatever route and wherever (body or query
+ * string) it came from.
  */
 export function actingUser(principal: Principal, raw: unknown): string {
   const requested = raw === undefined ? undefined : parseUserId(raw);
   if (requested === undefined || requested === principal.userId) return principal.userId;
-  if (principal.role === 'user') {
-    throw new MnemoError('FORBIDDEN', 'This API key may only act for its own user; user_id needs a service key');
+  if (principal.role !== 'service') {
+    throw new MnemoError('FORBIDDEN', `This ${principal.role} key may only act for its own user; user_id needs a service key`);
   }
   return requested;
 }

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { MnemoError, type Config } from '@mnemo/core';
+import { keyPart, MnemoError, redisKey, type Config } from '@mnemo/core';
 import { principalOf } from './authenticate';
 
 /** The limited kinds of request, and which one a request is. */
@@ -53,7 +53,7 @@ function setHeaders(res: Response, policy: RatePolicy, quota: number, remaining:
 export function rateLimits(redis: Redis, prefix: string, config: Config): RequestHandler {
   const quotas = limits(config);
   const limiters = Object.fromEntries(
-    RATE_POLICIES.filter((p) => quotas[p] > 0).map((p) => [p, new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rate:${p}`, points: quotas[p], duration: 60 })]),
+    RATE_POLICIES.filter((p) => quotas[p] > 0).map((p) => [p, new RateLimiterRedis({ storeClient: redis, keyPrefix: redisKey(prefix, 'rate', p), points: quotas[p], duration: 60 })]),
   ) as Partial<Record<RatePolicy, RateLimiterRedis>>;
 
   return async (req, res, next) => {
@@ -64,10 +64,10 @@ export function rateLimits(redis: Redis, prefix: string, config: Config): Reques
     const { userId } = principalOf(res.locals);
     try {
       // A batch carries conversations like POST /v1/memories: while its user is over the store budget, it waits too.
-      const store = await storeLimiter?.get(userId);
+      const store = await storeLimiter?.get(keyPart(userId));
       if (store && store.consumedPoints >= quotas.store) return refuse(res, next, 'store', store);
       if (!limiter) return next();
-      const state = await limiter.consume(userId);
+      const state = await limiter.consume(keyPart(userId));
       setHeaders(res, policy, quotas[policy], state.remainingPoints, state.msBeforeNext);
       next();
     } catch (rejection) {

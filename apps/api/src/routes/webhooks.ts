@@ -26,7 +26,7 @@ export function webhooksRouter({ webhooks, policy, jsonBody }: { webhooks: Webho
   router.post('/v1/webhooks', requireJson, jsonBody, async (req, res) => {
     const { keyId } = principalOf(res.locals);
     const body = parseOrThrow(createSchema, req.body);
-    const url = await checkWebhookUrl(body.url, policy);
+    const { url } = await checkWebhookUrl(body.url, policy);
     if ((await webhooks.count(keyId)) >= MAX_WEBHOOKS_PER_KEY) {
       throw new MnemoError('VALIDATION_ERROR', `An API key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one first`);
     }
