@@ -18,12 +18,27 @@ function weekStart(d: Date): Date {
   return start;
 }
 
+export type Direction = 'forward' | 'backward';
+
+/**
+ * The date an expression means: chrono's reading, moved back a week (a
+ * weekday) or a year (a month) when a past statement got a future date
+ * ("got laid off on Thursday", said on a Wednesday, is last Thursday).
+ */
+export function dateOf(result: chrono.ParsedResult, reference: Date, direction: Direction): Date {
+  const date = result.start.date();
+  if (direction !== 'backward' || date <= reference) return date;
+  const back = new Date(date);
+  if (result.start.isCertain('weekday') && !result.start.isCertain('day')) back.setUTCDate(back.getUTCDate() - 7);
+  else if (result.start.isCertain('month') && !result.start.isCertain('year')) back.setUTCFullYear(back.getUTCFullYear() - 1);
+  return back;
+}
+
 /** The absolute phrase for one parsed expression, or null to leave it as written. */
-function phrase(result: chrono.ParsedResult): string | null {
+function phrase(result: chrono.ParsedResult, date: Date): string | null {
   const { text, start } = result;
   // A year already named, or a duration ("for two weeks"), stays as written.
   if (/\b\d{4}\b/.test(text) || /^(for|within|over)\b/i.test(text) || result.end) return null;
-  const date = start.date();
   if (/\bweek\b/i.test(text)) return `in the week of ${dayMonthYear(weekStart(date))}`;
   const dayKnown = start.isCertain('day') || start.isCertain('weekday');
   if (dayKnown) return `on ${dayMonthYear(date)}`;
@@ -35,15 +50,16 @@ function phrase(result: chrono.ParsedResult): string | null {
 /**
  * Rewrites the relative dates of `text` against `reference`. `forward`
  * reads a bare month or weekday as the next one ("starts school in
- * September" said in December), as future tense asks.
+ * September" said in December), as future tense asks; `backward`, as the
+ * last one, as past tense asks.
  */
-export function withAbsoluteDates(text: string, reference: Date, forward: boolean): string {
-  const results = chrono.parse(text, reference, { forwardDate: forward });
+export function withAbsoluteDates(text: string, reference: Date, direction: Direction): string {
+  const results = chrono.parse(text, reference, { forwardDate: direction === 'forward' });
   let out = text;
   // From the end, so earlier indexes stay valid.
   for (const result of [...results].sort((a, b) => b.index - a.index)) {
     if (/^(right )?now$|^currently$|^today$/i.test(result.text.trim()) && !/\btoday\b/i.test(result.text)) continue;
-    const replacement = phrase(result);
+    const replacement = phrase(result, dateOf(result, reference, direction));
     if (!replacement) continue;
     // "on Friday" / "in September": the phrase brings its own preposition.
     const before = out.slice(0, result.index).replace(/\b(on|in|at|this|by)\s+$/i, '');

@@ -1,6 +1,6 @@
 import * as chrono from 'chrono-node';
 import type { ClassifiedFact, ExtractedFact, FactClassifier } from '../types';
-import { withAbsoluteDates } from './absolute-dates';
+import { dateOf, withAbsoluteDates } from './absolute-dates';
 import { expandContractions } from './third-person';
 
 /**
@@ -29,7 +29,8 @@ export class OfflineClassifier implements FactClassifier {
       const evidence = expandContractions(fact.evidence);
       const classified = classifyOne(evidence, reference);
       // An event says when in absolute terms, so the memory stays true after today.
-      const text = classified.type === 'episodic' ? withAbsoluteDates(fact.text, reference, readsForward(evidence)) : fact.text;
+      const direction = readsForward(evidence) ? 'forward' : 'backward';
+      const text = classified.type === 'episodic' ? withAbsoluteDates(fact.text, reference, direction) : fact.text;
       return { ...fact, text, ...classified };
     });
   }
@@ -45,10 +46,11 @@ function classifyOne(evidence: string, reference: Date): Pick<ClassifiedFact, 't
   if (HABITUAL.test(evidence) || BIOGRAPHICAL.test(evidence)) return { type: 'semantic', eventTime: null };
   const future = FUTURE.test(evidence);
   // "now" and "currently" describe a state, not the time of an event.
+  const direction = readsForward(evidence) ? 'forward' : 'backward';
   const dated = chrono
-    .parse(evidence, reference, { forwardDate: readsForward(evidence) })
+    .parse(evidence, reference, { forwardDate: direction === 'forward' })
     .find((r) => !/^(right )?now$|^currently$/i.test(r.text.trim()));
-  if (dated) return { type: 'episodic', eventTime: dated.start.date().toISOString() };
+  if (dated) return { type: 'episodic', eventTime: dateOf(dated, reference, direction).toISOString() };
   if (future) return { type: 'episodic', eventTime: null };
   if (RECENT.test(evidence)) return { type: 'episodic', eventTime: reference.toISOString() };
   if (PAST_EVENT.test(evidence)) return { type: 'episodic', eventTime: null };

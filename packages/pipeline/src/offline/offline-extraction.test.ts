@@ -43,7 +43,7 @@ describe('offline extraction', () => {
 
   it('resolves relative dates against the reference time', async () => {
     const [fact] = await extractAll([['user', 'My wife and I are flying to Tokyo next Tuesday.']]);
-    expect(fact).toMatchObject({ text: 'User and their wife are flying to Tokyo next Tuesday', type: 'episodic' });
+    expect(fact).toMatchObject({ text: 'User and their wife are flying to Tokyo on 26 March 2024', type: 'episodic' });
     expect(fact!.eventTime?.slice(0, 10)).toBe('2024-03-26');
     expect(fact!.categories).toContain('travel');
   });
@@ -100,5 +100,59 @@ describe('answerAsStatement', () => {
     ['Anything else?', 'Nope', null],
   ])('%s / %s', (question, answer, expected) => {
     expect(answerAsStatement(question, answer)).toBe(expected);
+  });
+
+  it('restores a dropped "I" and keeps the statement behind an aside', async () => {
+    const facts = await extractAll([
+      ['user', 'so... bad news, got laid off on Thursday.'],
+      ['user', 'yep, still designing app screens for fintech people'],
+    ]);
+    expect(facts.map((f) => f.text)).toEqual([
+      'User got laid off on 14 March 2024',
+      'User is still designing app screens for fintech people',
+    ]);
+  });
+
+  it('resolves a pronoun only when one person fits, and names people by what they are to the user', async () => {
+    const facts = await extractAll([
+      ['user', 'My dog Susie is the best.'],
+      ['assistant', 'What breed is she?'],
+      ['user', "A beagle mix. I've had her for two years."],
+      ['user', 'My sister Jenny and my mum came over. She is a nurse.'],
+      ['user', 'ok dont tell anyone yet... Jenny got engaged on Friday!'],
+    ]);
+    const texts = facts.map((f) => f.text);
+    expect(texts).toContain("User has had User's dog Susie for two years");
+    // "She" could be Jenny or the mum: not resolved, not stored.
+    expect(texts.some((t) => /nurse/.test(t))).toBe(false);
+    expect(texts).toContain("User's sister Jenny got engaged on 15 March 2024");
+  });
+
+  it('drops the name of whoever is spoken to, learns the user\'s name from the other party, and stores no fragments', async () => {
+    const facts = await extractAll([
+      ['assistant', 'Welcome back, Priya! How was the lake?'],
+      ['user', 'Caroline, they are some of my fave memories. I painted that lake sunrise last year.'],
+      ['assistant', 'Lovely, Priya. Since when do you paint?'],
+      ['user', 'Since I was twelve.'],
+    ]);
+    const texts = facts.map((f) => f.text);
+    expect(texts).toContain('User painted that lake sunrise in 2023');
+    expect(texts).toContain("User's name is Priya");
+    expect(texts.every((t) => !/Caroline|^Since\b/.test(t) && t.split(' ').length >= 4)).toBe(true);
+  });
+
+  it('writes absolute dates into events, reading a bare month forward in the present tense', async () => {
+    const analysis = analyze(conversationInput([['user', 'My daughter starts school in September and I am flying to Lisbon next Friday.']], '2024-12-05T12:00:00Z'), 4_000);
+    const { facts } = await new OfflineExtractor().extract(analysis);
+    const classified = await new OfflineClassifier().classify(facts, analysis.referenceTime);
+    expect(classified.map((f) => [f.text, f.type])).toEqual([
+      ["User's daughter starts school in September 2025", 'episodic'],
+      ['User is flying to Lisbon on 13 December 2024', 'episodic'],
+    ]);
+  });
+
+  it('keeps weekday habits semantic', async () => {
+    const facts = await extractAll([['user', 'I do yoga on Tuesday evenings and I swim on Saturdays.']]);
+    expect(facts.map((f) => f.type)).toEqual(['semantic', 'semantic']);
   });
 });

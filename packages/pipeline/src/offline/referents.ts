@@ -184,12 +184,15 @@ export class ReferentTracker {
 /** Names a turn addresses: "Maya, ...", "..., Maya!", "thanks Jonas", "hey Priya". */
 export function vocatives(text: string): string[] {
   const names = new Set<string>();
-  const lead = /^(?:(?:hey|hi|hello|oh|aw+|omg|thanks|thank you|congrats|haha|lol)[\s,!]+)?([A-Z][a-z]+)[,!]/.exec(text.trim());
-  if (lead && isNameLike(lead[1]!)) names.add(lead[1]!);
-  for (const m of text.matchAll(/\b(?:hey|hi|hello|thanks|thank you|congrats|bye|cheers|love you|miss you),?\s+([A-Z][a-z]+)\b/gi)) {
+  for (const sentence of text.split(/(?<=[.!?])\s+/)) {
+    const trimmed = sentence.trim();
+    const lead = /^(?:(?:hey|hi|hello|oh|aw+|omg|thanks|thank you|congrats|haha|lol|welcome back|welcome)[\s,!]+)?([A-Z][a-z]+)[,!]/.exec(trimmed);
+    if (lead && isNameLike(lead[1]!)) names.add(lead[1]!);
+    const trail = /,\s*([A-Z][a-z]+)[!.?]*$/.exec(trimmed);
+    if (trail && isNameLike(trail[1]!)) names.add(trail[1]!);
+  }
+  for (const m of text.matchAll(/\b(?:hey|hi|hello|thanks|thank you|congrats|bye|cheers|love you|miss you|welcome back),?\s+([A-Z][a-z]+)\b/gi)) {
     if (isNameLike(m[1]!)) names.add(m[1]!);
   }
-  const trail = /,\s*([A-Z][a-z]+)[!.?]*$/.exec(text.trim());
-  if (trail && isNameLike(trail[1]!)) names.add(trail[1]!);
   return [...names];
 }
