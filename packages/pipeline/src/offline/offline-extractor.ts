@@ -161,6 +161,9 @@ function polish(fact: string): string {
   // "I'm Priya": a name, said the short way.
   const named = /^User is ([A-Z][a-z]+(?: [A-Z][a-z]+)?)$/.exec(fact.trim());
   if (named && named[1]!.split(' ').every(isNameLike)) return `User's name is ${named[1]}`;
+  // "Call me Dana".
+  const called = /^Call them ([A-Z][a-z]+)$/.exec(fact.trim());
+  if (called) return `User prefers to be called ${called[1]}`;
   return fact
     .replace(/(,?\s+(actually|either|too|lol|haha|though|honestly|tbh|anyway))+$/i, '')
     .replace(/^User is (\d{1,3})$/, 'User is $1 years old')
@@ -204,7 +207,7 @@ export class OfflineExtractor implements FactExtractor {
     const facts: ExtractedFact[] = [];
     const add = (text: string, evidence: string) => {
       const fact = polish(toThirdPerson(text));
-      if (isWellFormedMemory(fact)) facts.push({ text: fact, evidence, messageIds: [turn.messageId] });
+      if (isWellFormedMemory(fact, evidence)) facts.push({ text: fact, evidence, messageIds: [turn.messageId] });
     };
     /** One clause: about the user, about someone they know, or the user with the subject left out. */
     const read = (clause: string): boolean => {

@@ -188,8 +188,9 @@ export function vocatives(text: string): string[] {
     const trimmed = sentence.trim();
     const lead = /^(?:(?:hey|hi|hello|oh|aw+|omg|thanks|thank you|congrats|haha|lol|welcome back|welcome)[\s,!]+)?([A-Z][a-z]+)[,!]/.exec(trimmed);
     if (lead && isNameLike(lead[1]!)) names.add(lead[1]!);
-    const trail = /,\s*([A-Z][a-z]+)[!.?]*$/.exec(trimmed);
-    if (trail && isNameLike(trail[1]!)) names.add(trail[1]!);
+    // "..., Jonas!" addresses Jonas; "my first cat, Whiskers" names the cat.
+    const trail = /(\S+),\s*([A-Z][a-z]+)[!.?]*$/.exec(trimmed);
+    if (trail && isNameLike(trail[2]!) && !RELATION_WORDS.includes(trail[1]!.toLowerCase())) names.add(trail[2]!);
   }
   for (const m of text.matchAll(/\b(?:hey|hi|hello|thanks|thank you|congrats|bye|cheers|love you|miss you|welcome back),?\s+([A-Z][a-z]+)\b/gi)) {
     if (isNameLike(m[1]!)) names.add(m[1]!);
