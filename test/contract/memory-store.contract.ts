@@ -15,6 +15,7 @@ export interface Seed {
   attributes?: string[];
   /** Retrieval keys: the source messages' text. */
   keys?: string[];
+  event_time?: string;
 }
 
 export function toStore(userId: string, seed: Seed): MemoryToStore {
@@ -25,7 +26,7 @@ export function toStore(userId: string, seed: Seed): MemoryToStore {
       memory: seed.text,
       categories: seed.categories ?? ['identity'],
       type: seed.type ?? 'semantic',
-      event_time: null,
+      event_time: seed.event_time ?? null,
       attributes: seed.attributes ?? [],
       agent_id: seed.agent_id ?? 'agent-1',
       thread_id: seed.thread_id ?? 'thread-1',
@@ -277,6 +278,15 @@ export function describeMemoryStoreContract(
       expect(hits[0]!.memory.id).toBe(id);
       expect(await store.update('bob', id, { type: 'semantic' }, at(31))).toBeNull();
       expect((await store.get('alice', id))!.type).toBe('episodic');
+    });
+
+    it('clears the event time when an edit makes a memory lasting, and keeps it otherwise', async () => {
+      const when = '2024-06-14T00:00:00.000Z';
+      await seed('alice', [{ text: 'User flies to Rome on 14 June 2024', type: 'episodic', event_time: when }]);
+      const id = memoryId('alice', 'User flies to Rome on 14 June 2024');
+      expect(await store.update('alice', id, { categories: ['travel'] }, at(30))).toMatchObject({ type: 'episodic', event_time: when });
+      expect(await store.update('alice', id, { type: 'semantic' }, at(31))).toMatchObject({ type: 'semantic', event_time: null });
+      expect(await store.get('alice', id)).toMatchObject({ type: 'semantic', event_time: null });
     });
 
     it("deletes a user's memories and reports which existed; another user's ids are untouched", async () => {

@@ -327,11 +327,13 @@ export class QdrantMemoryStore implements MemoryStore {
       memory: patch.memory ?? current.memory,
       categories: patch.categories ?? current.categories,
       type: patch.type ?? current.type,
+      // A lasting fact has no event time.
+      event_time: patch.type === 'semantic' ? null : current.event_time,
       updated_at: now.toISOString(),
     };
     await this.client.setPayload(this.collection, {
       points: [id],
-      payload: { memory: updated.memory, categories: updated.categories, type: updated.type, updated_at: updated.updated_at },
+      payload: { memory: updated.memory, categories: updated.categories, type: updated.type, event_time: updated.event_time, updated_at: updated.updated_at },
       filter: this.filter(userId),
       wait: true,
     });

@@ -474,11 +474,13 @@ export class SqliteMemoryStore implements MemoryStore {
       const existing = this.row(userId, id);
       if (!existing) return null;
       this
-        .statement('UPDATE memories SET memory = ?, categories = ?, type = ?, updated_at = ? WHERE rowid = ?')
+        .statement('UPDATE memories SET memory = ?, categories = ?, type = ?, event_time = ?, updated_at = ? WHERE rowid = ?')
         .run(
           patch.memory ?? existing.memory,
           patch.categories ? JSON.stringify(patch.categories) : existing.categories,
           patch.type ?? existing.type,
+          // A lasting fact has no event time.
+          patch.type === 'semantic' ? null : existing.event_time,
           now.toISOString(),
           existing.rowid,
         );
