@@ -1,4 +1,4 @@
-import nlp from 'compromise';
+import { nlp } from './parse';
 import { normaliseFact } from '@mnemo/core';
 import type { Analysis, ExtractedFact, Extraction, FactExtractor, Turn } from '../types';
 import {
@@ -11,6 +11,7 @@ import {
   isRequest,
   mentionsSelf,
 } from './clause-filter';
+import { boundedSentences, SENTENCE_CHARS } from './bounded-sentences';
 import { answerAsStatement } from './short-answer';
 import { toThirdPerson } from './third-person';
 
@@ -94,7 +95,7 @@ export class OfflineExtractor implements FactExtractor {
     const facts = new Map<string, ExtractedFact>();
     for (const turn of analysis.turns) {
       if (turn.role !== 'user') continue;
-      for (const fact of this.factsOfTurn(turn)) {
+      for (const fact of await this.factsOfTurn(turn)) {
         const key = normaliseFact(fact.text);
         const seen = facts.get(key);
         if (seen) seen.messageIds = [...new Set([...seen.messageIds, ...fact.messageIds])];
@@ -104,17 +105,18 @@ export class OfflineExtractor implements FactExtractor {
     return { facts: [...facts.values()], llm: null };
   }
 
-  private factsOfTurn(turn: Turn): ExtractedFact[] {
+  private async factsOfTurn(turn: Turn): Promise<ExtractedFact[]> {
     const facts: ExtractedFact[] = [];
-    const sentences = nlp(turn.content).sentences().out('array') as string[];
-    for (const sentence of sentences) {
+    for await (const sentence of boundedSentences(turn.content)) {
       for (const clause of clausesOf(stripPrefixes(sentence))) {
         const cleaned = stripPrefixes(clause);
         if (!isStatementAboutUser(cleaned)) continue;
         facts.push({ text: polish(toThirdPerson(cleaned)), evidence: cleaned, messageIds: [turn.messageId] });
       }
     }
-    if (facts.length === 0 && turn.precedingQuestion) {
+    // A short answer is short: its templates are not for (and not linear on) pages of text.
+    const short = turn.content.length <= SENTENCE_CHARS && (turn.precedingQuestion?.length ?? 0) <= SENTENCE_CHARS;
+    if (facts.length === 0 && turn.precedingQuestion && short) {
       const statement = answerAsStatement(turn.precedingQuestion, turn.content);
       if (statement && hasContent(statement) && !dependsOnContext(statement)) {
         facts.push({ text: polish(toThirdPerson(statement)), evidence: statement, messageIds: [turn.messageId] });
