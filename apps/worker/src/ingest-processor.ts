@@ -23,8 +23,8 @@ export interface ProcessorDeps {
   afterStore?: (userId: string) => Promise<void>;
   /** Pauses the whole worker (BullMQ rate limit) when the model provider says to back off. */
   rateLimit?: (ms: number) => Promise<void>;
-  /** Adds a finished job's model usage to the fleet totals; its failure is logged, not fatal. */
-  recordUsage?: (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => Promise<void>;
+  /** Adds model usage of a job to the fleet totals (which count the job once); its failure is logged, not fatal. */
+  recordUsage?: (usage: NonNullable<IngestJobResult['llm']>, jobId: string) => Promise<void>;
   /** Tells the submitting key's webhooks how the job ended; its failure is logged, never fatal. */
   notify?: (keyId: string | undefined, event: 'job.completed' | 'job.failed' | 'memory.created', subject: string, data: Record<string, unknown>) => Promise<number>;
   /** Fleet-wide pipeline statistics for the dashboard and /metrics; failures to record are logged, not fatal. */
@@ -72,10 +72,10 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       deferExtraction: !!deps.batching && data.batch === undefined && checkpoint?.outputs.extract === undefined,
     };
     log.info('processing', { attempt: job.attemptsMade + 1, messages: data.conversation.messages.length });
-    // Model calls cost when they are made: count them as extract finishes (or fails), once per run.
-    const recordUsage = async (usage: IngestJobResult['llm'] | undefined, jobs = 1) => {
-      if (!usage || !deps.recordUsage) return;
-      await deps.recordUsage(usage, jobs).catch((err: unknown) =>
+    // Model calls cost when they are made: count them as extract finishes (or fails) and as store finishes.
+    const recordUsage = async (usage: IngestJobResult['llm'] | undefined) => {
+      if (!usage || usage.calls === 0 || !deps.recordUsage) return;
+      await deps.recordUsage(usage, job.id ?? 'unknown').catch((err: unknown) =>
         log.warn('could not record model usage', { error: err instanceof Error ? err.message : String(err) }),
       );
     };
@@ -89,13 +89,13 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         },
         onCheckpoint: async (next) => {
           if (next.outputs.extract && !checkpoint?.outputs.extract) await recordUsage(next.outputs.extract.llm);
-          // Reconciliation's calls belong to a job extraction already counted.
-          if (next.outputs.store && !checkpoint?.outputs.store) await recordUsage(next.outputs.store.llm, next.outputs.extract?.llm ? 0 : 1);
           checkpoint = next;
           await job.updateData(sealJobData(cipher, { ...data, checkpoint: next as unknown as Record<string, unknown> }));
         },
       });
       const { created, merged, updated, superseded, llm: reconcileUsage } = run.outputs.store;
+      // Store is the last stage, never checkpointed: its reconciliation calls are counted here.
+      await recordUsage(reconcileUsage);
       const categories = new Set<string>([...created, ...merged, ...updated].flatMap((m) => m.categories));
       const result: IngestJobResult = {
         memories_created: created.length,

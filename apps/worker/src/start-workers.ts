@@ -34,7 +34,7 @@ export async function startWorkers({ config, logger, connection, store, embedder
   const profiles = new ProfileQueue(config, connection);
   const cache = new ProfileCache<UserProfile>(connection, prefix);
   const usageTotals = new LlmUsageTotals(connection, prefix);
-  const recordUsage = (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => usageTotals.record(usage, new Date(), jobs);
+  const recordUsage = (usage: NonNullable<IngestJobResult['llm']>, jobId?: string) => usageTotals.record(usage, { jobId });
   const throttle = config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, prefix, config.MNEMO_LLM_MAX_RPM) : undefined;
   const extraction = createExtraction(config, { throttle });
   const llmBatching =
