@@ -1,6 +1,7 @@
 import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  createLogger,
   ingestJobId,
   payloadCipherFrom,
   sealJobData,
@@ -11,6 +12,7 @@ import {
   type IngestJobData,
   type IngestJobResult,
   type IngestProgress,
+  type Logger,
   type StageName,
 } from '@mnemo/core';
 import { decodeFailure } from './job-error';
@@ -64,6 +66,8 @@ export class IngestQueue {
     private readonly config: Config,
     private readonly command: Redis,
     private readonly blocking: Redis,
+    /** Where a figure that could not be recorded is reported (the request itself goes on). */
+    private readonly logger: Logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'ingest-queue' }),
   ) {
     this.stats = new PipelineStats(command, config.MNEMO_QUEUE_PREFIX);
     this.cipher = payloadCipherFrom(config);
@@ -101,7 +105,7 @@ export class IngestQueue {
     const [known] = await this.known([jobId]);
     const job = await this.queue.add(INGEST_QUEUE.jobName, sealJobData(this.cipher, data), { jobId });
     // BullMQ adds nothing for a job id it has; only new jobs count as work coming in (not awaited: a figure, not the answer).
-    if (!known) void this.stats.enqueued().catch(() => undefined);
+    if (!known) void this.stats.enqueued().catch((err: unknown) => this.statsFailed(err, [jobId]));
     return known ? ((await this.queue.getJob(jobId)) ?? job) : job;
   }
 
@@ -126,8 +130,17 @@ export class IngestQueue {
     const known = await this.known(jobs.map((j) => j.opts.jobId));
     await this.queue.addBulk(jobs);
     const fresh = known.filter((k) => !k).length;
-    if (fresh > 0) await this.stats.enqueued(fresh).catch(() => undefined);
+    if (fresh > 0) await this.stats.enqueued(fresh).catch((err: unknown) => this.statsFailed(err, jobs.map((j) => j.opts.jobId)));
     return jobs.map((j, i) => ({ jobId: j.opts.jobId, duplicate: known[i]! }));
+  }
+
+  private statsFailed(err: unknown, jobIds: string[]): void {
+    this.logger.warn('could not record pipeline stats', {
+      figure: 'enqueued',
+      job_ids: jobIds.slice(0, 10),
+      jobs: jobIds.length,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 
   /** Whether each job id is in the queue already (in any state). */
