@@ -14,3 +14,4 @@ export * from './webhook-notifier';
 export * from './webhook-repository';
 export * from './webhook-signature';
 export * from './webhook-url';
+export * from './user-erasure';
