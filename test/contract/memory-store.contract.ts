@@ -345,6 +345,47 @@ export function describeMemoryStoreContract(
       expect(await store.history('bob', id)).toEqual([]);
     });
 
+    it("erases a user: every memory, its vectors, its history and the jobs' records go; another user's stay (issue 13)", async () => {
+      await seed('alice', [{ text: 'User lives in Oslo', job: 'job-a1' }, { text: 'User likes tea', job: 'job-a2' }]);
+      await seed('bob', [{ text: 'User likes coffee', job: 'job-b1' }]);
+      const oslo = memoryId('alice', 'User lives in Oslo');
+      const tea = memoryId('alice', 'User likes tea');
+      await store.delete('alice', [tea], at(5), 'key-1'); // a deleted memory's history goes too
+      expect(await store.eraseUser('alice')).toEqual({ memories: 1 });
+      expect(await store.count('alice')).toBe(0);
+      expect(await store.get('alice', oslo)).toBeNull();
+      expect(await store.history('alice', oslo)).toEqual([]);
+      expect(await store.history('alice', tea)).toEqual([]);
+      expect(await store.appliedJob('alice', 'job-a1')).toBeNull();
+      const hits = await store.search('alice', { text: 'Oslo', vector: embedder.embedOne('User lives in Oslo'), limit: 10 });
+      expect(hits).toEqual([]);
+      expect(await store.count('bob')).toBe(1);
+      expect(await store.history('bob', memoryId('bob', 'User likes coffee'))).toHaveLength(1);
+      expect(await store.appliedJob('bob', 'job-b1')).not.toBeNull();
+      // The same conversation after erasure is new evidence: it creates the memory again.
+      await seed('alice', [{ text: 'User lives in Oslo', job: 'job-a1' }], 6);
+      expect(await store.count('alice')).toBe(1);
+    });
+
+    it("scrubs the texts from one memory's history, keeping what happened and when (issue 13)", async () => {
+      await create('alice', 'job-1', [{ text: 'User lives in Oslo' }], 0);
+      await create('alice', 'job-2', [{ text: 'User likes tea' }], 1);
+      const oslo = memoryId('alice', 'User lives in Oslo');
+      await store.update('alice', oslo, { memory: 'User lives in Bergen', vector: embedder.embedOne('User lives in Bergen') }, at(2), 'key-1');
+      await store.delete('alice', [oslo], at(3), 'key-1');
+      expect(await store.scrubHistory('bob', oslo)).toBe(0);
+      expect(await store.scrubHistory('alice', oslo)).toBe(3);
+      const history = await store.history('alice', oslo);
+      expect(history.map((e) => [e.event, e.at, e.job_id, e.actor, e.before, e.after])).toEqual([
+        ['created', at(0).toISOString(), 'job-1', null, null, null],
+        ['updated', at(2).toISOString(), null, 'key-1', null, null],
+        ['deleted', at(3).toISOString(), null, 'key-1', null, null],
+      ]);
+      expect(JSON.stringify(history)).not.toMatch(/Oslo|Bergen/);
+      // Other memories keep their history.
+      expect((await store.history('alice', memoryId('alice', 'User likes tea')))[0]!.after).toMatchObject({ memory: 'User likes tea' });
+    });
+
     it('refuses a vector of the wrong size', async () => {
       const bad = { ...toStore('alice', { text: 'x' }), vector: [1, 0, 0] };
       await expect(store.write('alice', 'job-1', [{ action: 'create', item: bad }], at(0))).rejects.toThrow(/dimensions/);

@@ -1,3 +1,4 @@
+import { eventually } from '../support/eventually';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { startStack, type Stack } from '../support/stack';
 
@@ -24,9 +25,9 @@ describe('MNEMO_LLM_MODE=batch through the Message Batches API', () => {
     await fake.stop();
   });
 
-  const ingest = async (count: number, label: string) => {
+  const ingest = async (count: number, label: string, from = 0) => {
     const jobs = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < from + count; i++) {
       jobs.push(
         await stack.ingest.enqueue(`batch-user-${i % 10}`, {
           messages: [{ role: 'user', content: `my ${label} number is ${i}` }],
@@ -39,14 +40,15 @@ describe('MNEMO_LLM_MODE=batch through the Message Batches API', () => {
     return jobs;
   };
 
-  const settle = async (ids: string[]) => {
-    for (let round = 0; round < 400; round++) {
+  const settle = (ids: string[]) =>
+    eventually(async () => {
       const states = await Promise.all(ids.map((id) => stack.ingest.queue.getJobState(id)));
-      if (states.every((s) => s === 'completed' || s === 'failed')) return states;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('jobs did not settle');
-  };
+      return states.every((s) => s === 'completed' || s === 'failed') && states;
+    }, { timeoutMs: 40_000 });
+
+  /** Profile rebuilds follow the jobs, debounced, each with a bio call of its own: wait for them. */
+  const profilesIdle = () =>
+    eventually(async () => Object.values(await stack.profiles.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized')).every((c) => c === 0));
 
   it('processes 200 conversations through one batch, with no synchronous model call', async () => {
     const jobs = await ingest(200, 'ticket');
@@ -61,13 +63,18 @@ describe('MNEMO_LLM_MODE=batch through the Message Batches API', () => {
     expect(results[7]!.memories[0]!.memory).toBe('User said my ticket number is 7');
     expect(results.every((r) => r.resumed_stages.includes('extract'))).toBe(true);
     expect(await stack.store.count('batch-user-3')).toBe(20);
-    expect((await stack.usageTotals.read(1)).total).toMatchObject({ jobs: 200, calls: 200 });
+    // Each job once; every call once: the batch's 200 and the profiles' bios (none of them a job).
+    await profilesIdle();
+    expect((await stack.usageTotals.read(1)).total).toMatchObject({ jobs: 200, calls: 200 + fake.bioRequests.length });
   });
 
   it('sends conversations whose batch entry errored through the Messages API instead', async () => {
     fake.batches.length = 0;
-    fake.erroredEvery = 10;
-    const jobs = await ingest(30, 'order');
+    fake.erroredWhen = (entry) => / number is \d*0$/m.test(entry.params.messages[0].content);
+    // Two batches, as a busy machine makes them: which conversations fall back must not depend on it.
+    const first = await ingest(15, 'order');
+    await eventually(() => expect(fake.batches.length).toBe(1));
+    const jobs = [...first, ...(await ingest(15, 'order', 15))];
     const states = await settle(jobs.map((j) => j.id!));
     expect(states.every((s) => s === 'completed')).toBe(true);
     const entries = fake.batches.flatMap((b) => b.requests);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { buildTaxonomy } from '@mnemo/core';
+import { eventually } from '../support/eventually';
 import { stagesFailingAt } from '../support/faulty-stages';
 import { extractionSchema, toolInputSchema } from '../../packages/pipeline/src/claude/extraction-schema';
 import { FakeAnthropic } from '../support/fake-anthropic';
@@ -166,16 +167,59 @@ describe('Claude extractor through @anthropic-ai/sdk against a loopback Messages
     expect(view.result.llm.calls).toBe(1);
   });
 
+  /**
+   * The fleet totals once every profile rebuild has run: a rebuild is
+   * debounced and writes its bio with a model call of its own, so on a busy
+   * machine one requested by an earlier test can land inside a test's window.
+   */
+  const settledUsage = async () => {
+    await eventually(async () => {
+      const counts = await stack.profiles.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+      return Object.values(counts).every((c) => c === 0);
+    });
+    return { totals: (await stack.usageTotals.read(1)).total, bio: fake.bioRequests.length, reconcile: fake.reconcileRequests.length };
+  };
+
   it("adds every job's model usage to the fleet totals, once", async () => {
-    const before = (await stack.usageTotals.read(1)).total;
+    const before = await settledUsage();
     fake.script.push({ toolInput: GOOD_ANSWER });
     storeFailures = 1; // the retried attempt resumes after extract and must not count it again
     expect((await post()).status).toBe(200);
-    const after = await stack.usageTotals.read(1);
-    expect(after.total.jobs - before.jobs).toBe(1);
-    expect(after.total.calls - before.calls).toBe(1);
-    expect(after.total.input_tokens - before.input_tokens).toBe(350);
-    expect(after.by_hour.at(-1)!.calls).toBeGreaterThanOrEqual(1);
+    // Its profile rebuild (and the bio call) follows the job: wait for it too.
+    await eventually(() => expect(fake.bioRequests.length).toBeGreaterThan(before.bio));
+    const after = await settledUsage();
+    const calls = 1 + (after.bio - before.bio) + (after.reconcile - before.reconcile);
+    expect(after.totals.jobs - before.totals.jobs).toBe(1);
+    expect(after.totals.calls - before.totals.calls).toBe(calls);
+    expect(after.totals.input_tokens - before.totals.input_tokens).toBe(350 * calls);
+    expect((await stack.usageTotals.read(1)).by_hour.at(-1)!.calls).toBeGreaterThanOrEqual(1);
+  });
+
+  it("counts a profile rebuild's bio call as a model call, not as a job (issue 13)", async () => {
+    const before = await settledUsage();
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    expect((await post()).status).toBe(200);
+    await eventually(() => expect(fake.bioRequests.length).toBe(before.bio + 1));
+    const after = await settledUsage();
+    expect(after.totals.jobs - before.totals.jobs).toBe(1);
+    expect(after.totals.calls - before.totals.calls).toBe(2);
+  });
+
+  it("adds a job's reconciliation calls to the totals, without counting the job twice (issue 13)", async () => {
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    expect((await post()).status).toBe(200);
+    const before = await settledUsage();
+    // The same user tells the same facts in a new thread: the candidates go to the model.
+    fake.script.push({ toolInput: GOOD_ANSWER });
+    const again = await request(stack.app)
+      .post('/v1/memories')
+      .set('X-API-Key', SERVICE_KEY)
+      .send({ ...MEMSYNC_EXAMPLE, thread_id: 'another-thread', user_id: user });
+    expect(again.status).toBe(200);
+    const after = await settledUsage();
+    expect(after.reconcile - before.reconcile).toBe(1);
+    expect(after.totals.jobs - before.totals.jobs).toBe(1);
+    expect(after.totals.calls - before.totals.calls).toBe(2 + (after.bio - before.bio));
   });
 });
 

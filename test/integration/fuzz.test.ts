@@ -25,6 +25,7 @@ const ROUTES: [method: 'get' | 'post' | 'patch' | 'delete', path: string][] = [
   ['post', '/v1/jobs/status'],
   ['get', '/v1/categories'],
   ['get', '/v1/users/profile'],
+  ['delete', '/v1/users/me'],
   ['post', '/v1/webhooks'],
   ['get', '/v1/webhooks'],
   ['delete', '/v1/webhooks/wh_123'],

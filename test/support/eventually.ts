@@ -1,16 +1,24 @@
 /**
- * Retries `check` until it stops throwing, then returns what it returned;
- * after `timeoutMs` the last failure is thrown. The one way tests wait for
- * something another process (or a cache window) makes true.
+ * Waits for a condition by asking again, never by sleeping a fixed time: a
+ * test that waits passes on a loaded machine as soon as the thing happens.
+ * `check` passes when it returns anything but `false` without throwing (an
+ * `expect` inside it is fine); after `timeoutMs` the last failure is thrown.
  */
-export async function eventually<T>(check: () => Promise<T> | T, { timeoutMs = 15_000, intervalMs = 100 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 15_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    let failure: unknown;
     try {
-      return await check();
+      const value = await check();
+      if (value !== false) return value as Exclude<T, false>;
+      failure = new Error(`condition still false after ${timeoutMs} ms`);
     } catch (err) {
-      if (Date.now() >= deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      failure = err;
     }
+    if (Date.now() >= deadline) throw failure;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -27,8 +27,12 @@ export class FakeAnthropic extends LoopbackServer {
   readonly script: ScriptedReply[] = [];
   /** Message Batches created, with their entries. */
   readonly batches: { id: string; requests: { custom_id: string; params: any }[]; polls: number }[] = [];
-  /** Every n-th batch entry errors (0: none), so its conversation falls back to the Messages API. */
-  erroredEvery = 0;
+  /**
+   * Batch entries this picks error, so their conversations fall back to the
+   * Messages API. Chosen by the entry, not by its place in a batch: how the
+   * conversations are split into batches depends on timing.
+   */
+  erroredWhen: (entry: { custom_id: string; params: any }) => boolean = () => false;
   /** Bio requests (the write_bio tool) are kept apart, so profile rebuilds never take extraction answers. */
   readonly bioRequests: RecordedMessageRequest[] = [];
   readonly bioScript: ScriptedReply[] = [];
@@ -65,7 +69,7 @@ export class FakeAnthropic extends LoopbackServer {
       return { status: 200, body: this.batchView(batch, batch.polls > 1 ? 'ended' : 'in_progress') };
     }
     const lines = batch.requests.map((entry, i) =>
-      this.erroredEvery && i % this.erroredEvery === 0
+      this.erroredWhen(entry)
         ? { custom_id: entry.custom_id, result: { type: 'errored', error: { type: 'error', error: { type: 'overloaded_error', message: 'overloaded' } } } }
         : { custom_id: entry.custom_id, result: { type: 'succeeded', message: this.message(i + 2, entry.params.model, entry.params.tool_choice.name, defaultToolInput(entry.params)) } },
     );

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
 import { LocalReranker, type Embedder, type UserProfile } from '@mnemo/pipeline';
-import { LlmUsageTotals, PipelineStats, WebhookRepository, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
+import { LlmUsageTotals, PipelineStats, UserErasure, WebhookRepository, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { adminRouter } from './admin/admin-router';
 import { createMetrics } from './metrics';
@@ -22,6 +22,7 @@ import { memoriesBatchRouter } from './routes/memories-batch';
 import { memoryManagementRouter } from './routes/memory-management';
 import { profileRouter } from './routes/profile';
 import { searchRouter } from './routes/search';
+import { userErasureRouter } from './routes/user-erasure';
 import { webhooksRouter } from './routes/webhooks';
 
 export interface AppDeps {
@@ -88,6 +89,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(profileRouter({ ...deps, modelWritesBio: deps.config.MNEMO_EXTRACTOR === 'claude' }));
+  const erasure = new UserErasure(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.profileCache);
+  app.use(userErasureRouter({ store: deps.store, erasure, profileCache: deps.profileCache }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

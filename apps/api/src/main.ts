@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const embedder = await createEmbedder(config);
   const store = await openMemoryStore(config, embedder);
   resources.push({ name: 'store', close: () => store.close() });
-  const ingest = new IngestQueue(config, redis, blocking);
+  const ingest = new IngestQueue(config, redis, blocking, logger);
   resources.push({ name: 'ingest queue', close: () => ingest.close() });
   const profiles = new ProfileQueue(config, redis);
   resources.push({ name: 'profile queue', close: () => profiles.close() });

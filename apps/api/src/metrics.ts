@@ -42,6 +42,7 @@ function snapshot(sources: MetricsSources) {
     failures: once(() => sources.stats.failures()),
     stageHistograms: once(() => sources.stats.stageHistograms()),
     usage: once(() => sources.usage.read(1)),
+    workers: once(() => sources.stats.workerTotals()),
   };
 }
 
@@ -50,7 +51,12 @@ export function createMetrics(sources: MetricsSources) {
   let current: ReturnType<typeof snapshot> | null = null;
   const now = () => current ?? snapshot(sources);
   const jobs = { stats: () => now().queues() };
-  const stats = { totals: () => now().totals(), failures: () => now().failures(), stageHistograms: () => now().stageHistograms() };
+  const stats = {
+    totals: () => now().totals(),
+    failures: () => now().failures(),
+    stageHistograms: () => now().stageHistograms(),
+    workerTotals: () => now().workers(),
+  };
   const usage = { read: () => now().usage() };
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -100,6 +106,14 @@ export function createMetrics(sources: MetricsSources) {
     ),
     fleetMetric('mnemo_job_attempts_failed_total', 'Failed ingest job attempts, by error code.', 'counter', async () =>
       (await stats.failures()).map((f) => ({ labels: { code: f.code }, value: f.attempts })),
+    ),
+    fleetMetric('mnemo_worker_jobs_total', 'What each queue\'s workers saw: jobs completed, attempts failed, jobs found stalled.', 'counter', async () =>
+      (await stats.workerTotals()).flatMap((q) =>
+        (['completed', 'failed', 'stalled'] as const).map((event) => ({ labels: { queue: q.queue, event }, value: q[event] })),
+      ),
+    ),
+    fleetMetric('mnemo_worker_processing_seconds_total', 'Time each queue\'s workers spent on finished attempts (completed or failed).', 'counter', async () =>
+      (await stats.workerTotals()).map((q) => ({ labels: { queue: q.queue }, value: q.processing_ms / 1000 })),
     ),
     fleetMetric('mnemo_stage_duration_seconds', 'Time each pipeline stage took, per completed job.', 'histogram', async () => {
       const histograms = await stats.stageHistograms();

@@ -11,8 +11,9 @@ import {
   type IngestProgress,
   type Logger,
 } from '@mnemo/core';
-import { ExtractionDeferred, runStages, StageAborted, StageFailed, type Analysis, type Checkpoint, type Stage } from '@mnemo/pipeline';
+import { runStages, StageFailed, type Analysis, type Checkpoint, type Stage } from '@mnemo/pipeline';
 import { encodeFailure, INGEST_QUEUE, type PipelineStats } from '@mnemo/queue';
+import { classifyFailure } from './classify-failure';
 
 export interface ProcessorDeps {
   stages: Stage[];
@@ -24,8 +25,8 @@ export interface ProcessorDeps {
   afterStore?: (userId: string) => Promise<void>;
   /** Pauses the whole worker (BullMQ rate limit) when the model provider says to back off. */
   rateLimit?: (ms: number) => Promise<void>;
-  /** Adds a finished job's model usage to the fleet totals; its failure is logged, not fatal. */
-  recordUsage?: (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => Promise<void>;
+  /** Adds model usage of a job to the fleet totals (which count the job once); its failure is logged, not fatal. */
+  recordUsage?: (usage: NonNullable<IngestJobResult['llm']>, jobId: string) => Promise<void>;
   /** Tells the submitting key's webhooks how the job ended; its failure is logged, never fatal. */
   notify?: (keyId: string | undefined, event: 'job.completed' | 'job.failed' | 'memory.created', subject: string, data: Record<string, unknown>) => Promise<number>;
   /** Fleet-wide pipeline statistics for the dashboard and /metrics; failures to record are logged, not fatal. */
@@ -73,10 +74,10 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       deferExtraction: !!deps.batching && data.batch === undefined && checkpoint?.outputs.extract === undefined,
     };
     log.info('processing', { attempt: job.attemptsMade + 1, messages: data.conversation.messages.length });
-    // Model calls cost when they are made: count them as extract finishes (or fails), once per run.
-    const recordUsage = async (usage: IngestJobResult['llm'] | undefined, jobs = 1) => {
-      if (!usage || !deps.recordUsage) return;
-      await deps.recordUsage(usage, jobs).catch((err: unknown) =>
+    // Model calls cost when they are made: count them as extract finishes (or fails) and as store finishes.
+    const recordUsage = async (usage: IngestJobResult['llm'] | undefined) => {
+      if (!usage || usage.calls === 0 || !deps.recordUsage) return;
+      await deps.recordUsage(usage, job.id ?? 'unknown').catch((err: unknown) =>
         log.warn('could not record model usage', { error: err instanceof Error ? err.message : String(err) }),
       );
     };
@@ -90,13 +91,13 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         },
         onCheckpoint: async (next) => {
           if (next.outputs.extract && !checkpoint?.outputs.extract) await recordUsage(next.outputs.extract.llm);
-          // Reconciliation's calls belong to a job extraction already counted.
-          if (next.outputs.store && !checkpoint?.outputs.store) await recordUsage(next.outputs.store.llm, next.outputs.extract?.llm ? 0 : 1);
           checkpoint = next;
           await job.updateData(sealJobData(cipher, { ...data, checkpoint: next as unknown as Record<string, unknown> }));
         },
       });
       const { created, merged, updated, superseded, llm: reconcileUsage } = run.outputs.store;
+      // Store is the last stage, never checkpointed: its reconciliation calls are counted here.
+      await recordUsage(reconcileUsage);
       const categories = new Set<string>([...created, ...merged, ...updated].flatMap((m) => m.categories));
       const result: IngestJobResult = {
         memories_created: created.length,
@@ -157,58 +158,59 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       // Memory texts are personal too: with a payload key the stored result carries them sealed.
       return cipher ? { ...result, memories: [], memories_sealed: cipher.seal(result.memories) } : result;
     } catch (err) {
-      if (err instanceof StageAborted) {
-        // Hand the job back: it waits for the next worker, checkpoint intact, attempt not spent.
-        log.info('handing job back for shutdown', { next_stage: err.nextStage });
-        await job.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
-      }
-      const stage = err instanceof StageFailed ? err.stage : 'unknown';
       const cause = err instanceof StageFailed ? err.cause : err;
       if (isMnemoError(cause)) await recordUsage((cause.details as { llm?: IngestJobResult['llm'] } | undefined)?.llm);
-      if (cause instanceof ExtractionDeferred && deps.batching) {
-        // Wait for the batch; the far-off delay is the fallback if no answer ever comes.
-        const deferred: Checkpoint = { outputs: { ...(checkpoint?.outputs ?? {}), analyze: cause.analysis }, stage_ms: checkpoint?.stage_ms ?? {} };
-        await deps.batching.defer(job.id!, cause.analysis);
-        await job.updateData(
-          sealJobData(cipher, {
-            ...data,
-            checkpoint: deferred as unknown as Record<string, unknown>,
-            batch: { state: 'pending', deferred_at: new Date().toISOString() },
-          }),
-        );
-        log.info('extraction deferred to a message batch');
-        await job.moveToDelayed(Date.now() + deps.batching.maxWaitMs, token);
-        throw new DelayedError();
+      const decision = classifyFailure(err, job, { batching: !!deps.batching, rateLimit: !!deps.rateLimit });
+      switch (decision.action) {
+        case 'hand-back':
+          // Back to the queue for the next worker, checkpoint intact, attempt not spent.
+          log.info('handing job back for shutdown', { next_stage: decision.nextStage });
+          await job.moveToDelayed(Date.now(), token);
+          throw new DelayedError();
+        case 'defer': {
+          // Wait for the batch; the far-off delay is the fallback if no answer ever comes.
+          const deferred: Checkpoint = { outputs: { ...(checkpoint?.outputs ?? {}), analyze: decision.analysis }, stage_ms: checkpoint?.stage_ms ?? {} };
+          await deps.batching!.defer(job.id!, decision.analysis);
+          await job.updateData(
+            sealJobData(cipher, {
+              ...data,
+              checkpoint: deferred as unknown as Record<string, unknown>,
+              batch: { state: 'pending', deferred_at: new Date().toISOString() },
+            }),
+          );
+          log.info('extraction deferred to a message batch');
+          await job.moveToDelayed(Date.now() + deps.batching!.maxWaitMs, token);
+          throw new DelayedError();
+        }
+        case 'rate-limit':
+          // The provider asked us to wait: pause this worker and put the job back, attempt not spent.
+          log.warn('provider rate limit: pausing worker', { stage: decision.stage, retry_after_ms: decision.waitMs });
+          await deps.stats?.rateLimited().catch((statsErr: unknown) => log.warn('could not record pipeline stats', { error: String(statsErr) }));
+          await deps.rateLimit!(decision.waitMs);
+          throw new RateLimitError();
+        case 'retry':
+        case 'final': {
+          const { code, reason, stage } = decision;
+          const final = decision.action === 'final';
+          log.error('stage failed', { stage, reason, will_retry: !final });
+          await deps.stats
+            ?.failed({ code, reason, job_id: job.id ?? 'unknown', final })
+            .catch((statsErr: unknown) => log.warn('could not record pipeline stats', { error: statsErr instanceof Error ? statsErr.message : String(statsErr) }));
+          if (final) {
+            await deps
+              .notify?.(data.key_id, 'job.failed', job.id ?? 'unknown', {
+                job_id: job.id,
+                user_id: data.user_id,
+                status: 'failed',
+                error: { code, message: reason },
+                attempts: job.attemptsMade + 1,
+              })
+              .catch((notifyErr: unknown) => log.warn('could not queue webhook deliveries', { event: 'job.failed', error: String(notifyErr) }));
+          }
+          // UnrecoverableError also stops BullMQ from retrying a domain error that has attempts left.
+          throw final ? new UnrecoverableError(encodeFailure(code, reason)) : new Error(encodeFailure(code, reason));
+        }
       }
-      if (isMnemoError(cause) && cause.code === 'RATE_LIMIT_EXCEEDED' && deps.rateLimit) {
-        // The provider asked us to wait: pause this worker and put the job back, attempt not spent.
-        const ms = (cause.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 30_000;
-        log.warn('provider rate limit: pausing worker', { stage, retry_after_ms: ms });
-        await deps.stats?.rateLimited().catch((statsErr: unknown) => log.warn('could not record pipeline stats', { error: String(statsErr) }));
-        await deps.rateLimit(ms);
-        throw new RateLimitError();
-      }
-      const reason = `${stage} stage failed: ${cause instanceof Error ? cause.message : String(cause)}`;
-      // A domain error (invalid model output, bad data) will fail the same way again: do not retry it.
-      const final = isMnemoError(cause);
-      log.error('stage failed', { stage, reason, will_retry: !final && job.attemptsMade + 1 < (job.opts.attempts ?? 1) });
-      const code = isMnemoError(cause) ? cause.code : 'PROCESSING_ERROR';
-      await deps.stats
-        ?.failed({ code, reason, job_id: job.id ?? 'unknown', final: final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1) })
-        .catch((statsErr: unknown) => log.warn('could not record pipeline stats', { error: statsErr instanceof Error ? statsErr.message : String(statsErr) }));
-      if (final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await deps
-          .notify?.(data.key_id, 'job.failed', job.id ?? 'unknown', {
-            job_id: job.id,
-            user_id: data.user_id,
-            status: 'failed',
-            error: { code, message: reason },
-            attempts: job.attemptsMade + 1,
-          })
-          .catch((notifyErr: unknown) => log.warn('could not queue webhook deliveries', { event: 'job.failed', error: String(notifyErr) }));
-      }
-      throw final ? new UnrecoverableError(encodeFailure(code, reason)) : new Error(encodeFailure(code, reason));
     }
   };
 }

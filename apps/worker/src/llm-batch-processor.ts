@@ -12,7 +12,7 @@ export interface LlmBatchDeps {
   logger: Logger;
   cipher: PayloadCipher | null;
   /** Adds answered conversations' model usage to the fleet totals. */
-  recordUsage?: (usage: NonNullable<Extraction['llm']>) => Promise<void>;
+  recordUsage?: (usage: NonNullable<Extraction['llm']>, jobId: string) => Promise<void>;
 }
 
 /**
@@ -54,7 +54,7 @@ export function createLlmBatchProcessor(deps: LlmBatchDeps) {
         const waited = Date.now() - Date.parse(batch.deferred_at);
         const next: Checkpoint = { outputs: { ...checkpoint.outputs, extract: extraction }, stage_ms: { ...checkpoint.stage_ms, extract: waited } };
         await ingestJob.updateData(sealJobData(deps.cipher, { ...rest, checkpoint: next as unknown as Record<string, unknown> }));
-        if (extraction.llm) await deps.recordUsage?.(extraction.llm);
+        if (extraction.llm) await deps.recordUsage?.(extraction.llm, jobId);
       } else {
         await ingestJob.updateData({ ...ingestJob.data, batch: { ...batch, state: 'fallback' } } as IngestJobData);
       }

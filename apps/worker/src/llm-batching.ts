@@ -1,27 +1,28 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { payloadCipherFrom, type Config, type Logger } from '@mnemo/core';
+import { payloadCipherFrom, type Config } from '@mnemo/core';
 import type { BatchEntry, ClaudeBatches } from '@mnemo/pipeline';
 import { INGEST_QUEUE, LLM_BATCH_QUEUE, LlmBatchQueue } from '@mnemo/queue';
 import type { ProcessorDeps } from './ingest-processor';
 import { createLlmBatchProcessor, type LlmBatchDeps } from './llm-batch-processor';
+import { registerWorker, type RegisterWorkerDeps } from './register-worker';
 
 /** Batch mode's moving parts for one worker process: the deferral hook and the batch worker. */
 export async function startLlmBatching(
   config: Config,
   connection: Redis,
   batches: ClaudeBatches,
-  logger: Logger,
+  registered: RegisterWorkerDeps,
   recordUsage?: LlmBatchDeps['recordUsage'],
 ): Promise<{ batching: NonNullable<ProcessorDeps['batching']>; close(): Promise<void> }> {
   const llmBatch = new LlmBatchQueue<BatchEntry>(config, connection);
   const ingest = new Queue(INGEST_QUEUE.name, { connection, prefix: config.MNEMO_QUEUE_PREFIX });
-  const worker = new Worker(
+  const worker = registerWorker(
     LLM_BATCH_QUEUE.name,
-    createLlmBatchProcessor({ batches, llmBatch, ingest, pollMs: config.MNEMO_LLM_BATCH_POLL_MS, logger, recordUsage, cipher: payloadCipherFrom(config) }),
+    createLlmBatchProcessor({ batches, llmBatch, ingest, pollMs: config.MNEMO_LLM_BATCH_POLL_MS, logger: registered.logger, recordUsage, cipher: payloadCipherFrom(config) }),
     { connection, prefix: config.MNEMO_QUEUE_PREFIX, concurrency: 1 },
+    registered,
   );
-  worker.on('error', (err) => logger.error('llm batch worker error', { error: err.message }));
   await worker.waitUntilReady();
   return {
     batching: {

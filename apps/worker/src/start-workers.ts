@@ -1,10 +1,11 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { payloadCipherFrom, type Config, type IngestJobData, type IngestJobResult, type Logger } from '@mnemo/core';
 import { createBioWriter, createExtraction, ingestStages, type Embedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
 import { INGEST_QUEUE, IngestBacklog, LlmUsageTotals, PROFILE_QUEUE, ProfileCache, ProfileQueue, PipelineStats, RedisUserLease, WEBHOOK_QUEUE, WebhookNotifier, WebhookRepository, type ProfileJobData, type WebhookJobData } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { createIngestProcessor } from './ingest-processor';
+import { registerWorker } from './register-worker';
 import { startLlmBatching } from './llm-batching';
 import { llmRequestLimiter } from './llm-request-limiter';
 import { createProfileProcessor } from './profile-processor';
@@ -34,15 +35,15 @@ export async function startWorkers({ config, logger, connection, store, embedder
   const profiles = new ProfileQueue(config, connection);
   const cache = new ProfileCache<UserProfile>(connection, prefix);
   const usageTotals = new LlmUsageTotals(connection, prefix);
-  const recordUsage = (usage: NonNullable<IngestJobResult['llm']>, jobs?: number) => usageTotals.record(usage, new Date(), jobs);
+  const recordUsage = (usage: NonNullable<IngestJobResult['llm']>, jobId?: string) => usageTotals.record(usage, { jobId });
   const throttle = config.MNEMO_LLM_MAX_RPM ? llmRequestLimiter(connection, prefix, config.MNEMO_LLM_MAX_RPM) : undefined;
   const extraction = createExtraction(config, { throttle });
+  const stats = new PipelineStats(connection, prefix);
   const llmBatching =
     config.MNEMO_LLM_MODE === 'batch' && extraction.batches
-      ? await startLlmBatching(config, connection, extraction.batches, logger, recordUsage)
+      ? await startLlmBatching(config, connection, extraction.batches, { logger, stats }, recordUsage)
       : undefined;
 
-  const stats = new PipelineStats(connection, prefix);
   const webhooks = new WebhookRepository(connection, prefix);
   const notifier = new WebhookNotifier(config, connection, webhooks);
   const lock = new RedisUserLease(connection, prefix, { leaseMs: config.MNEMO_USER_LEASE_MS, waitMs: config.MNEMO_USER_LEASE_WAIT_MS });
@@ -62,38 +63,35 @@ export async function startWorkers({ config, logger, connection, store, embedder
     cipher: payloadCipherFrom(config),
     dropTextAtCompletion: config.MNEMO_KEEP_COMPLETED_TEXT_SECONDS === 0,
   });
-  const ingest: Worker<IngestJobData, IngestJobResult> = new Worker(INGEST_QUEUE.name, processor, {
-    connection,
-    prefix,
-    concurrency: config.MNEMO_WORKER_CONCURRENCY,
-    // A killed worker stops renewing its jobs' locks: after this long they are stalled and retried elsewhere.
-    lockDuration: config.MNEMO_JOB_LOCK_MS,
-    stalledInterval: config.MNEMO_JOB_LOCK_MS,
-  });
-  ingest.on('error', (err) => logger.error('worker error', { error: err.message }));
-  // Seen by the worker that finds the job stalled (its own worker died): the job goes back to the queue.
-  ingest.on('stalled', (jobId) => {
-    logger.warn('job stalled: its worker stopped renewing the lock; it goes back to the queue', { job_id: jobId });
-    stats.stalled(jobId).catch((err: unknown) => logger.warn('could not record pipeline stats', { job_id: jobId, error: String(err) }));
-  });
+  const registered = { logger, stats };
+  const ingest: Worker<IngestJobData, IngestJobResult> = registerWorker(
+    INGEST_QUEUE.name,
+    processor,
+    {
+      connection,
+      prefix,
+      concurrency: config.MNEMO_WORKER_CONCURRENCY,
+      // A killed worker stops renewing its jobs' locks: after this long they are stalled and retried elsewhere.
+      lockDuration: config.MNEMO_JOB_LOCK_MS,
+      stalledInterval: config.MNEMO_JOB_LOCK_MS,
+    },
+    { ...registered, onStalled: (jobId) => stats.stalled(jobId) },
+  );
   // A started job no longer waits: backpressure stops counting it (idempotent, so a job run again changes nothing).
   const backlog = new IngestBacklog(connection, prefix);
   ingest.on('active', (job) => {
     backlog.remove([job.id!]).catch((err: unknown) => logger.warn('could not update the ingest backlog', { job_id: job.id, error: String(err) }));
   });
-  ingest.on('failed', (job, err) =>
-    logger.warn('job attempt failed', { job_id: job?.id, user_id: job?.data.user_id, error: err.message }),
-  );
 
-  const profileWorker = new Worker<ProfileJobData>(
+  const profileWorker = registerWorker<ProfileJobData, unknown>(
     PROFILE_QUEUE.name,
     createProfileProcessor({ store, cache, logger, bioWriter: createBioWriter(config, { throttle }), recordUsage }),
     { connection, prefix, concurrency: 1 },
+    registered,
   );
-  profileWorker.on('error', (err) => logger.error('profile worker error', { error: err.message }));
 
   // Deliveries run apart from ingestion: a slow or failing receiver never holds up a conversation.
-  const webhookWorker = new Worker<WebhookJobData>(
+  const webhookWorker = registerWorker<WebhookJobData, unknown>(
     WEBHOOK_QUEUE.name,
     createWebhookProcessor({
       webhooks,
@@ -103,8 +101,8 @@ export async function startWorkers({ config, logger, connection, store, embedder
       cipher: payloadCipherFrom(config),
     }),
     { connection, prefix, concurrency: 8 },
+    registered,
   );
-  webhookWorker.on('error', (err) => logger.error('webhook worker error', { error: err.message }));
 
   const ingestReader = new Queue<IngestJobData, IngestJobResult>(INGEST_QUEUE.name, { connection, prefix });
   const stopSweeper =

@@ -66,3 +66,6 @@ export const batchDeleteSchema = z.object({
 export const memoryIdSchema = z.uuid({ message: 'is not a memory id' });
 
 export const userQuerySchema = z.object({ user_id: userIdSchema.optional(), refresh: z.enum(['true', 'false']).optional() });
+
+/** DELETE /v1/memories/:id: `erase=true` also scrubs the memory's texts from its history. */
+export const memoryDeleteQuerySchema = z.object({ user_id: userIdSchema.optional(), erase: z.enum(['true', 'false']).optional() });

@@ -15,3 +15,4 @@ export * from './webhook-repository';
 export * from './webhook-signature';
 export * from './webhook-url';
 export * from './ingest-backlog';
+export * from './user-erasure';

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   conversationBytes,
   conversationDigest,
+  createLogger,
   ingestJobId,
   MnemoError,
   oversizedConversation,
@@ -16,6 +17,7 @@ import {
   type IngestJobData,
   type IngestJobResult,
   type IngestProgress,
+  type Logger,
   type StageName,
 } from '@mnemo/core';
 import { decodeFailure } from './job-error';
@@ -81,6 +83,8 @@ export class IngestQueue {
     private readonly config: Config,
     private readonly command: Redis,
     private readonly blocking: Redis,
+    /** Where a figure that could not be recorded is reported (the request itself goes on). */
+    private readonly logger: Logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, service: 'ingest-queue' }),
   ) {
     this.stats = new PipelineStats(command, config.MNEMO_QUEUE_PREFIX);
     this.backlog = new IngestBacklog(command, config.MNEMO_QUEUE_PREFIX);
@@ -206,7 +210,7 @@ export class IngestQueue {
     }
     for (const { item, job } of failed) await this.replaceFailed(job, item.data, item.digest);
     // Only new work counts as work coming in (not awaited: a figure, not the answer).
-    if (counted.length > 0) void this.stats.enqueued(counted.length).catch(() => undefined);
+    if (counted.length > 0) void this.stats.enqueued(counted.length).catch((err: unknown) => this.statsFailed(err, counted.map((c) => c.jobId)));
     return admissions;
   }
 
@@ -230,6 +234,15 @@ export class IngestQueue {
   }
 
   /** Whether each job id is in the queue already (in any state). */
+  private statsFailed(err: unknown, jobIds: string[]): void {
+    this.logger.warn('could not record pipeline stats', {
+      figure: 'enqueued',
+      job_ids: jobIds.slice(0, 10),
+      jobs: jobIds.length,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+
   private async known(jobIds: string[]): Promise<boolean[]> {
     const tx = this.command.multi();
     for (const id of jobIds) tx.exists(`${this.config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}:${id}`);

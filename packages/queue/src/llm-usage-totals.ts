@@ -1,12 +1,28 @@
 import type { Redis } from 'ioredis';
-import { redisKey, type LlmUsage } from '@mnemo/core';
+import { keyPart, redisKey, type LlmUsage } from '@mnemo/core';
 
 const FIELDS = ['jobs', 'calls', 'input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'llm_ms'] as const;
 type Field = (typeof FIELDS)[number];
 export type UsageCounters = Record<Field, number>;
 
-/** Hourly buckets are kept a week: enough for "tokens per hour" charts and daily cost. */
+/** Hourly buckets (and the marks of jobs counted) are kept a week: enough for "tokens per hour" charts and daily cost. */
 const HOUR_TTL_SECONDS = 8 * 24 * 3600;
+
+/**
+ * KEYS: total, this hour, the job's marker. ARGV: whether there is a job,
+ * the marker's and the hour's TTL, then field/value pairs. One script, so a
+ * job is counted once even when two runs of it record at the same moment.
+ */
+const RECORD = `
+local jobs = 0
+if ARGV[1] == '1' and redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[2]) then jobs = 1 end
+for k = 1, 2 do
+  redis.call('HINCRBY', KEYS[k], 'jobs', jobs)
+  for i = 3, #ARGV, 2 do redis.call('HINCRBY', KEYS[k], ARGV[i], ARGV[i + 1]) end
+end
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return jobs
+`;
 
 /**
  * Model usage added up across every worker: since the start, and per hour.
@@ -26,15 +42,18 @@ export class LlmUsageTotals {
     return redisKey(this.prefix, 'llmUsage', 'hour', at.toISOString().slice(0, 13));
   }
 
-  /** `jobs`: 0 when the usage belongs to a job already counted (its reconciliation after its extraction). */
-  async record(usage: LlmUsage, at = new Date(), jobs = 1): Promise<void> {
-    const increments: [Field, number][] = [['jobs', jobs], ...FIELDS.filter((f) => f !== 'jobs').map((f) => [f, usage[f as Exclude<Field, 'jobs'>]] as [Field, number])];
-    const tx = this.redis.multi();
-    for (const key of [this.totalKey, this.hourKey(at)]) {
-      for (const [field, value] of increments) tx.hincrby(key, field, Math.round(value));
-    }
-    tx.expire(this.hourKey(at), HOUR_TTL_SECONDS);
-    await tx.exec();
+  /**
+   * Adds model calls as they are made. `jobId` names the ingest job they
+   * belong to: `jobs` counts each job once however often its usage is
+   * recorded (its extraction, its reconciliation, a run after a stall or a
+   * batch answer), while calls and tokens always add up, because every call
+   * is billed. Usage of no job (a profile's bio) adds calls, not jobs.
+   */
+  async record(usage: LlmUsage, { at = new Date(), jobId }: { at?: Date; jobId?: string } = {}): Promise<void> {
+    const fields = FIELDS.filter((f) => f !== 'jobs');
+    const values = fields.flatMap((f) => [f, String(Math.round(usage[f as Exclude<Field, 'jobs'>]))]);
+    const marker = jobId === undefined ? '' : redisKey(this.prefix, 'llmUsage', 'job', keyPart(jobId));
+    await this.redis.eval(RECORD, 3, this.totalKey, this.hourKey(at), marker || this.hourKey(at), marker ? '1' : '0', HOUR_TTL_SECONDS, ...values);
   }
 
   /** Totals since the start, and the last `hours` hours, oldest first. */

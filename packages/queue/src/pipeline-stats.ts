@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { redisKey, STAGE_NAMES, type StageName } from '@mnemo/core';
+import { execAll } from './redis-errors';
 
 /**
  * What the pipeline did, added up across every API and worker process in
@@ -41,6 +42,8 @@ export interface FailureGroup {
   last_at: string;
 }
 
+export type WorkerEvent = 'completed' | 'failed' | 'stalled';
+
 export class PipelineStats {
   constructor(
     private readonly redis: Redis,
@@ -57,7 +60,7 @@ export class PipelineStats {
 
   /** Counts a job accepted by the API. */
   async enqueued(count = 1, at = new Date()): Promise<void> {
-    await this.redis.multi().hincrby(this.minuteKey(at), 'enqueued', count).expire(this.minuteKey(at), MINUTE_TTL_SECONDS).exec();
+    await execAll(this.redis.multi().hincrby(this.minuteKey(at), 'enqueued', count).expire(this.minuteKey(at), MINUTE_TTL_SECONDS));
   }
 
   /** A finished job: its stage timings and the memories it created, by category and type. */
@@ -75,7 +78,7 @@ export class PipelineStats {
       for (const category of memory.categories) tx.hincrby(this.key('memories'), `category:${category}`, 1);
       tx.hincrby(this.key('memories'), `type:${memory.type}`, 1);
     }
-    await tx.exec();
+    await execAll(tx);
   }
 
   /** A failed attempt; `final` when the job has no attempt left. */
@@ -85,16 +88,43 @@ export class PipelineStats {
     tx.hincrby(this.key('failures'), `attempts:${failure.code}`, 1);
     if (failure.final) tx.hincrby(this.key('failures'), `jobs:${failure.code}`, 1);
     tx.hset(this.key('failures'), `last:${failure.code}`, JSON.stringify({ reason: failure.reason, job_id: failure.job_id, at: at.toISOString() }));
-    await tx.exec();
+    await execAll(tx);
   }
 
   /** A job whose worker stopped renewing its lock (killed, frozen): it went back to the queue. */
   async stalled(jobId: string, at = new Date()): Promise<void> {
-    await this.redis
-      .multi()
-      .hincrby(this.key('totals'), 'stalled', 1)
-      .hset(this.key('totals'), 'last_stalled', JSON.stringify({ job_id: jobId, at: at.toISOString() }))
-      .exec();
+    await execAll(
+      this.redis
+        .multi()
+        .hincrby(this.key('totals'), 'stalled', 1)
+        .hset(this.key('totals'), 'last_stalled', JSON.stringify({ job_id: jobId, at: at.toISOString() })),
+    );
+  }
+
+  /**
+   * What a queue's worker saw happen to a job: every queue, the same events
+   * (`registerWorker` in apps/worker records them), with the processing
+   * time of finished attempts. `queue` is one of mnemo's queue names, never
+   * user input.
+   */
+  async workerEvent(queue: string, event: WorkerEvent, processingMs?: number): Promise<void> {
+    const tx = this.redis.multi().hincrby(this.key('workers'), `${queue}:${event}`, 1);
+    if (processingMs !== undefined) tx.hincrby(this.key('workers'), `${queue}:processing_ms`, Math.round(processingMs));
+    await execAll(tx);
+  }
+
+  /** Per queue: jobs completed, attempts failed, jobs found stalled, and processing time of finished attempts. */
+  async workerTotals(): Promise<{ queue: string; completed: number; failed: number; stalled: number; processing_ms: number }[]> {
+    const raw = await this.redis.hgetall(this.key('workers'));
+    const queues = new Set(Object.keys(raw).map((field) => field.slice(0, field.lastIndexOf(':'))));
+    const count = (queue: string, field: string) => Number(raw[`${queue}:${field}`] ?? 0);
+    return [...queues].sort().map((queue) => ({
+      queue,
+      completed: count(queue, 'completed'),
+      failed: count(queue, 'failed'),
+      stalled: count(queue, 'stalled'),
+      processing_ms: count(queue, 'processing_ms'),
+    }));
   }
 
   /** The provider asked to back off (HTTP 429 or 529). */

@@ -25,4 +25,9 @@ export class ProfileCache<T> {
   async set(userId: string, profile: T): Promise<void> {
     await this.redis.set(this.key(userId), JSON.stringify(profile));
   }
+
+  /** Erasure: true when there was a profile to remove. */
+  async delete(userId: string): Promise<boolean> {
+    return (await this.redis.del(this.key(userId))) > 0;
+  }
 }

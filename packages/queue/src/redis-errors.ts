@@ -19,3 +19,16 @@ export class RedisUnavailableError extends Error {
 export function assertRedisReady(redis: { status: string }): void {
   if (redis.status !== 'ready') throw new RedisUnavailableError(`Redis connection is ${redis.status}`);
 }
+
+/**
+ * Runs a MULTI and fails if any command in it failed: ioredis resolves
+ * `exec()` with an error per command (WRONGTYPE, OOM) instead of rejecting,
+ * so a caller awaiting it would never hear of the failure.
+ */
+export async function execAll(tx: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
+  const rows = await tx.exec();
+  if (rows === null) throw new Error('Redis transaction was aborted');
+  const failed = rows.find(([err]) => err);
+  if (failed) throw failed[0];
+  return rows.map(([, value]) => value);
+}

@@ -158,6 +158,18 @@ export interface MemoryStore {
   delete(userId: string, ids: string[], now?: Date, actor?: string): Promise<string[]>;
   /** Everything that happened to the user's memory, oldest first; empty for another user's. */
   history(userId: string, id: string): Promise<MemoryHistoryEvent[]>;
+  /**
+   * Erasure: removes every memory of the user with its vectors, the history
+   * of all of them (deleted ones too) and the records of the jobs that wrote
+   * them. Returns how many current or superseded memories there were.
+   */
+  eraseUser(userId: string): Promise<{ memories: number }>;
+  /**
+   * Removes the texts (`before`, `after`) from one memory's history, keeping
+   * each event, its time, job and actor. Returns the events scrubbed; 0 for
+   * another user's memory.
+   */
+  scrubHistory(userId: string, id: string): Promise<number>;
   count(userId: string, filter?: MemoryFilter): Promise<number>;
   stats(userId: string): Promise<MemoryStats>;
   /** Throws when the store cannot serve requests. */

@@ -170,6 +170,22 @@ export class QdrantMemoryStore implements MemoryStore {
       .map((payload) => memoryHistoryEventSchema.parse(payload));
   }
 
+  async eraseUser(userId: string): Promise<{ memories: number }> {
+    const everything = this.filter(userId, { include_superseded: true });
+    const { count } = await this.client.count(this.collection, { filter: everything, exact: true });
+    await this.client.delete(this.collection, { filter: everything, wait: true });
+    // History entries and applied-job records alike carry the user id.
+    await this.client.delete(this.historyCollection, { filter: { must: [{ key: 'user_id', match: { value: userId } }] }, wait: true });
+    return { memories: count };
+  }
+
+  async scrubHistory(userId: string, id: string): Promise<number> {
+    const filter: Filter = { must: [{ key: 'user_id', match: { value: userId } }, { key: 'memory_id', match: { value: id } }] };
+    const { count } = await this.client.count(this.historyCollection, { filter, exact: true });
+    if (count > 0) await this.client.setPayload(this.historyCollection, { payload: { before: null, after: null }, filter, wait: true });
+    return count;
+  }
+
   private filter(userId: string, filter: MemoryFilter = {}, extra: Condition[] = []): Filter {
     const must: Condition[] = [{ key: 'user_id', match: { value: userId } }];
     // is_empty also matches points written before valid_until existed.

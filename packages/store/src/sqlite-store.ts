@@ -515,6 +515,24 @@ export class SqliteMemoryStore implements MemoryStore {
     return remove.immediate();
   }
 
+  async eraseUser(userId: string): Promise<{ memories: number }> {
+    const erase = this.db.transaction((): number => {
+      // Vectors go one by one (vec0 deletes by rowid); FTS rows go with the delete trigger.
+      const rows = this.statement<[string], { rowid: number }>('SELECT rowid FROM memories WHERE user_id = ?').all(userId);
+      for (const { rowid } of rows) this.statement('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(rowid));
+      const { changes } = this.statement('DELETE FROM memories WHERE user_id = ?').run(userId);
+      this.statement('DELETE FROM memory_history WHERE user_id = ?').run(userId);
+      this.statement('DELETE FROM applied_jobs WHERE user_id = ?').run(userId);
+      return changes;
+    });
+    return { memories: erase.immediate() };
+  }
+
+  async scrubHistory(userId: string, id: string): Promise<number> {
+    const { changes } = this.statement('UPDATE memory_history SET before = NULL, after = NULL WHERE user_id = ? AND memory_id = ?').run(userId, id);
+    return changes;
+  }
+
   async history(userId: string, id: string): Promise<MemoryHistoryEvent[]> {
     const rows = this
       .statement<[string, string], { memory_id: string; event: string; at: string; job_id: string | null; actor: string | null; before: string | null; after: string | null }>(

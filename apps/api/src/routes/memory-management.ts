@@ -2,6 +2,7 @@ import { Router } from 'express';
 import {
   batchDeleteSchema,
   listQuerySchema,
+  memoryDeleteQuerySchema,
   memoryIdSchema,
   memoryPatchSchema,
   MnemoError,
@@ -82,14 +83,16 @@ export function memoryManagementRouter({ store, embedder, taxonomy, profiles, js
     res.json(memoryView(updated));
   });
 
+  // erase=true: the history keeps what happened and when, not what was said (also for a memory deleted before).
   router.delete('/v1/memories/:id', async (req, res) => {
-    const { user_id } = parseOrThrow(userQuerySchema, req.query, 'Query');
+    const { user_id, erase } = parseOrThrow(memoryDeleteQuerySchema, req.query, 'Query');
     const userId = actingUser(principalOf(res.locals), user_id);
     const id = parseOrThrow(memoryIdSchema, req.params.id, 'Memory id');
     const [deleted] = await store.delete(userId, [id], new Date(), principalOf(res.locals).keyId);
-    if (!deleted) throw notFound(id);
-    await profiles.requestRebuild(userId);
-    res.json({ success: true, deleted_id: id });
+    const scrubbed = erase === 'true' ? await store.scrubHistory(userId, id) : undefined;
+    if (!deleted && !scrubbed) throw notFound(id);
+    if (deleted) await profiles.requestRebuild(userId);
+    res.json({ success: true, deleted_id: id, ...(scrubbed === undefined ? {} : { history_scrubbed: scrubbed }) });
   });
 
   router.post('/v1/memories/batch-delete', requireJson, jsonBody, async (req, res) => {

@@ -47,6 +47,36 @@ describe('chat export conversions', () => {
     expect(body.messages[2]!.timestamp).toBe('2023-11-14T22:15:20.000Z');
   });
 
+  it('keeps the text typed next to an image in a multimodal ChatGPT turn (issue 13)', () => {
+    const conversation = chatGptConversation(
+      [
+        ['user', 'placeholder'],
+        ['assistant', 'What a view!'],
+      ],
+      { createTime: 1_700_000_000 },
+    );
+    // What ChatGPT exports for a photo with a caption, and for a voice message.
+    const [first, second] = Object.values(conversation.mapping as Record<string, { message: { author: { role: string }; content: unknown } | null }>)
+      .filter((n) => n.message?.author.role === 'user' || n.message?.author.role === 'assistant');
+    first!.message!.content = {
+      content_type: 'multimodal_text',
+      parts: [
+        { content_type: 'image_asset_pointer', asset_pointer: 'file-service://file-abc', size_bytes: 123_456, width: 1024, height: 768 },
+        'This is the view from my flat in Porto.',
+      ],
+    };
+    second!.message!.content = {
+      content_type: 'multimodal_text',
+      parts: [{ content_type: 'audio_transcription', text: 'I moved here last spring.' }, { content_type: 'audio_asset_pointer', asset_pointer: 'sediment://x' }],
+    };
+    const body = fromChatGpt(conversation, 'importer');
+    if ('invalid' in body) throw new Error(`expected a body: ${body.invalid}`);
+    expect(body.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'This is the view from my flat in Porto.'],
+      ['assistant', 'I moved here last spring.'],
+    ]);
+  });
+
   it('maps Claude.ai human turns to the user, in order, with the conversation time', () => {
     const conversation = claudeConversation([['human', 'I keep bees.'], ['assistant', 'How many hives?'], ['human', 'Three.']], { createdAt: '2024-05-01T08:00:00Z', name: 'Bees' });
     const body = fromClaude(conversation, 'importer');

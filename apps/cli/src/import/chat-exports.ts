@@ -75,11 +75,30 @@ interface ChatGptConversation {
   mapping?: Record<string, ChatGptNode>;
 }
 
+/** Content types whose parts are what was said: plain text, and text beside images or voice. */
+const CHATGPT_TEXT_TYPES = new Set(['text', 'multimodal_text']);
+
+/**
+ * The text of a ChatGPT message: its string parts, and the transcript of a
+ * voice part; images, files and audio themselves are left out. Other
+ * content types (code runs, browsing results, tool output) are not speech.
+ */
+function textOf(content: NonNullable<ChatGptNode['message']>['content']): string {
+  if (!content?.content_type || !CHATGPT_TEXT_TYPES.has(content.content_type)) return '';
+  const texts = (content.parts ?? []).map((part) => {
+    if (typeof part === 'string') return part;
+    const { content_type, text } = (part ?? {}) as { content_type?: unknown; text?: unknown };
+    return content_type === 'audio_transcription' && typeof text === 'string' ? text : '';
+  });
+  return texts.map((t) => t.trim()).filter(Boolean).join('\n');
+}
+
 /**
  * A ChatGPT export conversation: the message tree is walked from the node
  * that was current at export back to the root, so an edited prompt's
  * abandoned branches are left out, and the turns come out in order. Only
- * user and assistant text turns are kept (no system, tool or image parts).
+ * user and assistant turns are kept, and of them only the text (an image's
+ * caption stays, the image goes; no system or tool turns).
  */
 export function fromChatGpt(conversation: ChatGptConversation, agentId: string): ImportBody | { invalid: string; sourceId: string } {
   const sourceId = conversation.conversation_id ?? conversation.id ?? '';
@@ -101,8 +120,7 @@ export function fromChatGpt(conversation: ChatGptConversation, agentId: string):
     const message = node.message;
     const role = message?.author?.role;
     if (!message || (role !== 'user' && role !== 'assistant')) continue;
-    if (message.content?.content_type !== 'text') continue;
-    const text = (message.content.parts ?? []).filter((p): p is string => typeof p === 'string').join('\n').trim();
+    const text = textOf(message.content);
     if (!text) continue;
     messages.push({ role, content: text, id: message.id ?? node.id, timestamp: isoTime(message.create_time) });
   }

@@ -1,4 +1,4 @@
-import nlp from 'compromise';
+import { nlp } from './parse';
 
 /**
  * Decides whether a user's clause states something worth remembering about

@@ -1,4 +1,4 @@
-import nlp from 'compromise';
+import { nlp } from './parse';
 import { normaliseFact } from '@mnemo/core';
 import type { Analysis, ExtractedFact, Extraction, FactExtractor, Turn } from '../types';
 import {
@@ -13,6 +13,7 @@ import {
 } from './clause-filter';
 import { isWellFormedMemory } from './memory-shape';
 import { isNameLike, ReferentTracker, vocatives } from './referents';
+import { boundedSentences, SENTENCE_CHARS } from './bounded-sentences';
 import { answerAsStatement } from './short-answer';
 import { expandContractions, toThirdPerson } from './third-person';
 
@@ -182,7 +183,7 @@ export class OfflineExtractor implements FactExtractor {
     for (const turn of analysis.turns) {
       tracker.observe(turn.content, turn.role, turn.index);
       if (turn.role !== 'user') continue;
-      for (const fact of this.factsOfTurn(turn, tracker)) {
+      for (const fact of await this.factsOfTurn(turn, tracker)) {
         const key = normaliseFact(fact.text);
         const seen = facts.get(key);
         if (seen) seen.messageIds = [...new Set([...seen.messageIds, ...fact.messageIds])];
@@ -203,7 +204,7 @@ export class OfflineExtractor implements FactExtractor {
     return { facts: [...facts.values()], llm: null };
   }
 
-  private factsOfTurn(turn: Turn, tracker: ReferentTracker): ExtractedFact[] {
+  private async factsOfTurn(turn: Turn, tracker: ReferentTracker): Promise<ExtractedFact[]> {
     const facts: ExtractedFact[] = [];
     const add = (text: string, evidence: string) => {
       const fact = polish(toThirdPerson(text));
@@ -221,8 +222,7 @@ export class OfflineExtractor implements FactExtractor {
       else if (isAboutSomeoneKnown(expandContractions(resolved), tracker)) add(withRelation(expandContractions(resolved), tracker), cleaned);
       return facts.length > before;
     };
-    const sentences = nlp(turn.content).sentences().out('array') as string[];
-    for (const sentence of sentences) {
+    for await (const sentence of boundedSentences(turn.content)) {
       for (const clause of clausesOf(stripPrefixes(stripVocatives(sentence)))) {
         if (read(clause)) continue;
         // "so... bad news, got laid off on Thursday": the statement sits behind an aside.
@@ -230,7 +230,9 @@ export class OfflineExtractor implements FactExtractor {
         if (pieces.length > 1) for (const piece of pieces) if (piece.split(/\s+/).length >= 3) read(piece);
       }
     }
-    if (facts.length === 0 && turn.precedingQuestion) {
+    // A short answer is short: its templates are not for (and not linear on) pages of text.
+    const short = turn.content.length <= SENTENCE_CHARS && (turn.precedingQuestion?.length ?? 0) <= SENTENCE_CHARS;
+    if (facts.length === 0 && turn.precedingQuestion && short) {
       const statement = answerAsStatement(turn.precedingQuestion, turn.content);
       if (statement && hasContent(statement) && !dependsOnContext(statement)) {
         facts.push({ text: polish(toThirdPerson(statement)), evidence: statement, messageIds: [turn.messageId] });
