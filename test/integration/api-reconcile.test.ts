@@ -77,7 +77,9 @@ describe('reconciliation through the API', () => {
   it('restating a fact merges it, with the new conversation in its provenance', async () => {
     const first = await say('I love hiking.');
     const again = await say('I really enjoy hiking.');
-    expect(again).toMatchObject({ memories_created: 0, memories_merged: 1 });
+    expect(again).toMatchObject({ memories_created: 0, memories_merged: 1, duplicate: false });
+    // The answer names the memory the merge touched, and what it did to it.
+    expect(again.memories).toEqual([expect.objectContaining({ id: first.memories[0].id, action: 'merged', memory: 'User loves hiking' })]);
     const memory = find(await list(), /hiking/)!;
     expect(memory).toMatchObject({ id: first.memories[0].id, memory: 'User loves hiking', mentions: 2 });
     expect(memory.provenance.map((p: { job_id: string }) => p.job_id)).toEqual([first.job_id, again.job_id]);
@@ -92,13 +94,30 @@ describe('reconciliation through the API', () => {
     // The job record may be gone from Redis (retention), so the conversation runs again: it writes nothing.
     await stack.ingest.queue.remove(first.body.job_id);
     const again = await request(stack.app).post('/v1/memories').set('X-API-Key', USER_KEY).send(body);
-    expect(again.body).toMatchObject({ job_id: first.body.job_id, memories_created: 0 });
+    expect(again.body).toMatchObject({ job_id: first.body.job_id, memories_created: 0, duplicate: true });
     expect(find(await list(), /stamps/)).toBeUndefined();
     expect((await history(id)).events.map((e: { event: string }) => e.event)).toEqual(['created', 'deleted']);
 
     const fresh = await say('I collect vintage stamps.');
     expect(fresh).toMatchObject({ memories_created: 1 });
     expect((await history(id)).events.map((e: { event: string }) => e.event)).toEqual(['created', 'deleted', 'created']);
+  });
+
+  it('posting the same conversation again says it is a duplicate and counts nothing', async () => {
+    const body = { messages: [{ role: 'user', content: 'I brew my own kombucha.' }], agent_id: 'agent', thread_id: 'kombucha', source: 'chat' };
+    const first = await request(stack.app).post('/v1/memories').set('X-API-Key', USER_KEY).send(body);
+    expect(first.body).toMatchObject({ duplicate: false, memories_created: 1, memories: [{ action: 'created' }] });
+    const again = await request(stack.app).post('/v1/memories').set('X-API-Key', USER_KEY).send(body);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ job_id: first.body.job_id, duplicate: true, memories_created: 0, memories_merged: 0, memories: [] });
+    expect((await list()).filter((m) => /kombucha/.test(m.memory))).toHaveLength(1);
+  });
+
+  it('lists superseded and updated memories in the answer, with their actions', async () => {
+    await say('I live in Ghent.');
+    const moved = await say('I live in Leuven now.');
+    expect(moved.memories.map((m: { action: string }) => m.action).sort()).toEqual(['created', 'superseded']);
+    expect(moved.memories.find((m: { action: string }) => m.action === 'superseded').memory).toMatch(/Ghent/);
   });
 
   it('refuses a malformed include_superseded', async () => {

@@ -95,7 +95,9 @@ export function createIngestProcessor(deps: ProcessorDeps) {
           await job.updateData(sealJobData(cipher, { ...data, checkpoint: next as unknown as Record<string, unknown> }));
         },
       });
-      const { created, merged, updated, superseded, llm: reconcileUsage } = run.outputs.store;
+      const { replayed, llm: reconcileUsage } = run.outputs.store;
+      // A replay (the job had stored its facts before) changed nothing: it counts nothing.
+      const { created, merged, updated, superseded } = replayed ? { created: [], merged: [], updated: [], superseded: [] } : run.outputs.store;
       // Store is the last stage, never checkpointed: its reconciliation calls are counted here.
       await recordUsage(reconcileUsage);
       const categories = new Set<string>([...created, ...merged, ...updated].flatMap((m) => m.categories));
@@ -105,13 +107,15 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         memories_updated: updated.length,
         memories_superseded: superseded.length,
         categories_detected: [...categories],
-        memories: created.map(({ id, memory, categories: cats, type, created_at }) => ({
-          id,
-          memory,
-          categories: cats,
-          type,
-          created_at,
-        })),
+        memories: (
+          [
+            ['created', created],
+            ['merged', merged],
+            ['updated', updated],
+            ['superseded', superseded],
+          ] as const
+        ).flatMap(([action, list]) => list.map(({ id, memory, categories: cats, type, created_at }) => ({ id, action, memory, categories: cats, type, created_at }))),
+        duplicate: replayed,
         processing_ms: Math.round(Object.values(run.stage_ms).reduce((a, b) => a + b, 0)),
         stage_ms: run.stage_ms,
         resumed_stages: run.resumed,
@@ -142,7 +146,8 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         categories_detected: result.categories_detected,
         processing_ms: result.processing_ms,
       });
-      if (result.memories.length > 0) await tell('memory.created', { memories: result.memories });
+      const fresh = result.memories.filter((m) => m.action === 'created');
+      if (fresh.length > 0) await tell('memory.created', { memories: fresh });
       await deps.stats
         ?.completed(run.stage_ms, created)
         .catch((err: unknown) => log.warn('could not record pipeline stats', { error: err instanceof Error ? err.message : String(err) }));

@@ -26,8 +26,13 @@ export const ingestJobDataSchema = z.object({
 });
 export type IngestJobData = z.infer<typeof ingestJobDataSchema>;
 
+/** What a job did to a memory it touched. */
+export const MEMORY_ACTIONS = ['created', 'merged', 'updated', 'superseded'] as const;
+
 export const storedMemorySummarySchema = z.object({
   id: z.string(),
+  /** Results written before actions were listed hold created memories only. */
+  action: z.enum(MEMORY_ACTIONS).default('created'),
   memory: z.string(),
   categories: z.array(z.string().min(1).max(64)),
   type: z.enum(MEMORY_TYPES),
@@ -71,7 +76,10 @@ export const ingestJobResultSchema = z.object({
   /** Memories the conversation contradicted, now closed. */
   memories_superseded: z.number().int(),
   categories_detected: z.array(z.string()),
+  /** Every memory the job touched, with what it did to it. */
   memories: z.array(storedMemorySummarySchema),
+  /** The job had stored this conversation before (a replay): nothing changed. */
+  duplicate: z.boolean().default(false),
   /** With MNEMO_PAYLOAD_KEY: the memories, sealed (memories is then empty); the API opens them. */
   memories_sealed: z.object({ sealed: z.string() }).optional(),
   processing_ms: z.number(),

@@ -117,11 +117,16 @@ export class IngestQueue {
    * content (see submit). Throws the refusal (413, 422) when there is one.
    */
   async enqueue(userId: string, conversation: Conversation, idempotencyKey?: string, keyId?: string): Promise<IngestJob> {
+    return (await this.admit(userId, conversation, idempotencyKey, keyId)).job;
+  }
+
+  /** As enqueue, and whether the job was known already (the same conversation posted again). */
+  async admit(userId: string, conversation: Conversation, idempotencyKey?: string, keyId?: string): Promise<{ job: IngestJob; duplicate: boolean }> {
     const [admission] = await this.submit([{ userId, conversation, idempotencyKey }], keyId);
     if ('refused' in admission!) throw admission.refused;
     const job = await this.queue.getJob(admission!.jobId);
     if (!job) throw new Error(`job ${admission!.jobId} vanished right after it was enqueued`);
-    return job;
+    return { job, duplicate: admission!.duplicate };
   }
 
   /**

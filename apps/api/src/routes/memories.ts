@@ -16,10 +16,29 @@ export interface MemoriesRouteDeps {
   jsonBody: import('express').RequestHandler;
 }
 
-/** MemSync's store-memories answer. */
-function completedBody(jobId: string, result: IngestJobResult) {
+/**
+ * MemSync's store-memories answer. `duplicate`: this conversation had been
+ * stored before (the same Idempotency-Key or content), so this request
+ * changed nothing and counts nothing; the job's own result is at its status URL.
+ */
+function completedBody(jobId: string, result: IngestJobResult, duplicate: boolean) {
+  if (duplicate || result.duplicate) {
+    return {
+      success: true,
+      duplicate: true,
+      memories_created: 0,
+      memories_merged: 0,
+      memories_updated: 0,
+      memories_superseded: 0,
+      processing_time: formatSeconds(result.processing_ms),
+      categories_detected: [],
+      memories: [],
+      job_id: jobId,
+    };
+  }
   return {
     success: true,
+    duplicate: false,
     memories_created: result.memories_created,
     memories_merged: result.memories_merged,
     memories_updated: result.memories_updated,
@@ -46,7 +65,7 @@ export function memoriesRouter({ ingest, syncWaitMs, jsonBody, spendGuard }: Mem
     const { user_id: _ignored, ...conversation } = body;
 
     await spendGuard?.take(userId);
-    const job = await ingest.enqueue(userId, conversation, idempotencyKey, principal.keyId);
+    const { job, duplicate } = await ingest.admit(userId, conversation, idempotencyKey, principal.keyId);
     const jobId = job.id!;
     const wantsAsync = req.query.async === 'true' || /\brespond-async\b/i.test(req.get('prefer') ?? '');
 
@@ -62,7 +81,7 @@ export function memoriesRouter({ ingest, syncWaitMs, jsonBody, spendGuard }: Mem
     const outcome = await ingest.waitFor(job, syncWaitMs);
     switch (outcome.kind) {
       case 'completed':
-        return res.status(200).json(completedBody(jobId, outcome.result));
+        return res.status(200).json(completedBody(jobId, outcome.result, duplicate));
       case 'failed':
         throw new MnemoError(outcome.error.code, outcome.error.message, { job_id: jobId });
       case 'timeout':

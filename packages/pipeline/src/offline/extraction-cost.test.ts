@@ -31,6 +31,8 @@ jest.mock('compromise', () => {
       count(text);
       return real.tokenize(text, ...rest);
     },
+    // Reads compromise's own lexicon (no parsing): bound to the real function, which keeps it.
+    model: () => real.model(),
   });
   return { __esModule: true, default: counted };
 });

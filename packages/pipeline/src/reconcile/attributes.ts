@@ -1,4 +1,4 @@
-import { headStem, wordsOf } from './fact-words';
+import { headStem, headWord, wordsOf } from './fact-words';
 
 /**
  * Single-valued attributes of a person: at any time a user has one home
@@ -21,6 +21,8 @@ export interface FactAttribute {
   value: string;
   /** "User left Google": contradicts employer = google, and no other employer. */
   negated: boolean;
+  /** The name as the API shows it, where `name` is an internal form (a stance's stem). */
+  label?: string;
 }
 
 // A proper name: capitalised words, with the small words place names carry ("Rio de Janeiro").
@@ -134,12 +136,12 @@ function stance(text: string): FactAttribute[] {
   const negative = NEGATIVE_STANCE.exec(text);
   if (negative) {
     const head = headStem(negative[1]!);
-    return head ? [{ name: `stance:${head}`, value: 'likes', negated: true }] : [];
+    return head ? [{ name: `stance:${head}`, label: `stance:${headWord(negative[1]!)}`, value: 'likes', negated: true }] : [];
   }
   const positive = POSITIVE_STANCE.exec(text);
   if (positive) {
     const head = headStem(positive[1]!);
-    return head ? [{ name: `stance:${head}`, value: 'likes', negated: false }] : [];
+    return head ? [{ name: `stance:${head}`, label: `stance:${headWord(positive[1]!)}`, value: 'likes', negated: false }] : [];
   }
   return [];
 }

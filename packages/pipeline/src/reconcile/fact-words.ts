@@ -1,3 +1,4 @@
+import nlp from 'compromise';
 import stem from 'wink-porter2-stemmer';
 
 /**
@@ -64,4 +65,13 @@ export function headStem(phrase: string): string | null {
   const words = wordsOf(phrase).filter((w) => !FUNCTION_WORDS.has(w));
   const last = words.at(-1);
   return last ? canonicalStem(last) : null;
+}
+
+/** The head word as people write it, singular: "stance:movie", not the stem "stance:movi". */
+export function headWord(phrase: string): string | null {
+  const words = wordsOf(phrase).filter((w) => !FUNCTION_WORDS.has(w));
+  const last = words.at(-1);
+  if (!last) return null;
+  const singular = nlp(last).nouns().toSingular().text().toLowerCase();
+  return singular || last;
 }

@@ -1,6 +1,6 @@
 import type { MemoryType } from '@mnemo/core';
 import { factAttributes } from './attributes';
-import { relate } from './offline-reconciler';
+import { attributeNames, relate } from './offline-reconciler';
 
 const fact = (text: string, type: MemoryType = 'semantic', eventTime: string | null = null) => ({ text, type, eventTime });
 const against = (text: string, candidate: string, options: { type?: MemoryType; candidateType?: MemoryType; eventTime?: string; candidateTime?: string; distance?: number } = {}) =>
@@ -107,5 +107,16 @@ describe('offline reconciliation of one fact with one candidate', () => {
     expect(against('User frequently visits Paris', 'User often goes to Paris', { distance: 0.03 }).action).toBe('duplicate');
     expect(against('User frequently visits Paris', 'User often goes to Paris', { distance: 0.2 }).action).toBe('new');
     expect(against('User frequently visits Paris', 'User often goes to Lyon', { distance: 0.03 }).action).toBe('new');
+  });
+});
+
+describe('stored attribute names', () => {
+  it.each([
+    ['User does not drink coffee anymore', ['stance:coffee']],
+    ['User loves movies', ['stance:movie']],
+    ['User hates long layovers', ['stance:layover']],
+    ['User works at Google', ['employer']],
+  ])('%s -> %j: readable words, never internal stems', (text, names) => {
+    expect(attributeNames(text)).toEqual(names);
   });
 });

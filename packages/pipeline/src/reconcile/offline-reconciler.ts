@@ -91,8 +91,9 @@ export function relate(fact: FactToReconcile): ReconcileDecision {
 }
 
 /** The attributes a fact states, as stored on its memory (names only: values are read from the text). */
+/** The attribute names stored on a memory (and filtered on): readable words, never internal stems. */
 export function attributeNames(text: string): string[] {
-  return factAttributes(text).map((a) => a.name);
+  return [...new Set(factAttributes(text).map((a) => a.label ?? a.name))];
 }
 
 export class OfflineReconciler implements Reconciler {
