@@ -1,4 +1,4 @@
-import nlp from 'compromise';
+import { nlp } from './parse';
 
 /**
  * A memory must stand alone: a sentence with a subject and a verb, long

@@ -1,4 +1,6 @@
-import nlp from 'compromise';
+import compromise from 'compromise';
+import { piecesOf, SENTENCE_CHARS } from './bounded-sentences';
+import { nlp } from './parse';
 
 /**
  * The people and animals a conversation names, so a later "she" or "her"
@@ -67,7 +69,7 @@ function possessed(text: string, possessive: 'my' | 'your'): { relation: string;
   return found;
 }
 
-const LEXICON = (nlp.model() as unknown as { one: { lexicon: Record<string, string | string[]> } }).one.lexicon;
+const LEXICON = (compromise.model() as unknown as { one: { lexicon: Record<string, string | string[]> } }).one.lexicon;
 const NOT_A_NAME = '(#Date|#Month|#WeekDay|#Place|#City|#Country|#Pronoun|#Adverb|#Adjective|#Verb|#Value|#Conjunction|#Preposition|#Determiner)';
 
 /**
@@ -87,9 +89,12 @@ export function isNameLike(word: string): boolean {
 /** Names in a turn: first names anywhere, other name-like words where a capital is not just a sentence start. */
 function people(text: string): string[] {
   const found = new Set<string>();
-  for (const n of nlp(text).match('#FirstName').out('array') as string[]) {
-    const name = n.replace(/[^A-Za-z'-]/g, '').replace(/'s$/, '');
-    if (/^[A-Z][a-z]+$/.test(name)) found.add(name);
+  // In bounded pieces, so a huge message costs linear time here too (compromise is not linear).
+  for (const piece of piecesOf(text, SENTENCE_CHARS)) {
+    for (const n of nlp(piece).match('#FirstName').out('array') as string[]) {
+      const name = n.replace(/[^A-Za-z'-]/g, '').replace(/'s$/, '');
+      if (/^[A-Z][a-z]+$/.test(name)) found.add(name);
+    }
   }
   for (const m of text.matchAll(/(?<=[a-z,;]\s+)([A-Z][a-z]+)\b/g)) if (isNameLike(m[1]!)) found.add(m[1]!);
   return [...found];
@@ -185,7 +190,9 @@ export class ReferentTracker {
 export function vocatives(text: string): string[] {
   const names = new Set<string>();
   for (const sentence of text.split(/(?<=[.!?])\s+/)) {
-    const trimmed = sentence.trim();
+    // A vocative sits at a sentence's start or end: only those ends are read, so a huge run-on costs nothing here.
+    const whole = sentence.trim();
+    const trimmed = whole.length > 200 ? `${whole.slice(0, 100)} ${whole.slice(-100)}` : whole;
     const lead = /^(?:(?:hey|hi|hello|oh|aw+|omg|thanks|thank you|congrats|haha|lol|welcome back|welcome)[\s,!]+)?([A-Z][a-z]+)[,!]/.exec(trimmed);
     if (lead && isNameLike(lead[1]!)) names.add(lead[1]!);
     // "..., Jonas!" addresses Jonas; "my first cat, Whiskers" names the cat.
