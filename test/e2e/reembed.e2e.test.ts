@@ -5,7 +5,7 @@ import { loadConfig, memoryId } from '@mnemo/core';
 import { createEmbedder, LocalEmbedder } from '@mnemo/pipeline';
 import { SqliteMemoryStore, type MemoryWrite } from '@mnemo/store';
 import { eventually } from '../support/eventually';
-import { assertBuilt, runCli, startProcess, startServices, type Services } from '../support/processes';
+import { assertBuilt, runCli, spawnCli, startProcess, startServices, type Services } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
@@ -203,4 +203,11 @@ describe('mnemo reembed: stopped after some batches, then run again', () => {
     const [expected] = await words.embed([reworded], 'document');
     expect(distanceOnFile(memoryId('alice', 'fact-1'), expected!)).toBeLessThan(1e-5);
   });
+});
+
+it('mnemo reembed refuses a Qdrant store with a message saying why and what to do instead', async () => {
+  assertBuilt();
+  const run = spawnCli(['reembed'], { MNEMO_STORE: 'qdrant', QDRANT_URL: 'http://127.0.0.1:9' });
+  expect(await run.exited).toBe(1);
+  expect(run.output().stderr).toMatch(/works on the SQLite store only[\s\S]*MNEMO_QDRANT_COLLECTION/);
 });

@@ -23,7 +23,7 @@ export function reembedCommand(): Command {
     .option('--max-batches <n>', 'stop after this many batches; run again to continue', positive('--max-batches'))
     .action(async (opts: { batchSize: number; maxBatches?: number }) => {
       const config = loadConfig();
-      const embedder = await createEmbedder(config);
+      // The store first: a missing or unsupported one is reported before the embedder loads.
       const rebuild = openVectorRebuild(config);
       const controller = new AbortController();
       const onInterrupt = () => {
@@ -34,6 +34,7 @@ export function reembedCommand(): Command {
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onInterrupt);
       try {
+        const embedder = await createEmbedder(config);
         const report = await runReembed({
           rebuild,
           embedder,
