@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { importCommand } from './commands/import';
 import { jobsCommand } from './commands/jobs';
 import { keysCommand } from './commands/keys';
+import { reembedCommand } from './commands/reembed';
 import { usageCommand } from './commands/usage';
 
 const program = new Command('mnemo').description('mnemo memory service: administration').version('0.1.0');
@@ -10,6 +11,7 @@ program.addCommand(keysCommand());
 program.addCommand(usageCommand());
 program.addCommand(jobsCommand());
 program.addCommand(importCommand());
+program.addCommand(reembedCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

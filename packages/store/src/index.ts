@@ -1,4 +1,4 @@
 export * from './memory-store';
 export { SqliteMemoryStore } from './sqlite-store';
-export { openMemoryStore } from './open-store';
+export { openMemoryStore, openVectorRebuild } from './open-store';
 export { QdrantMemoryStore, type QdrantStoreOptions } from './qdrant-store';

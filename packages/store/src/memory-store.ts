@@ -177,6 +177,49 @@ export interface MemoryStore {
   close(): Promise<void>;
 }
 
+/** What made a store's vectors: the embedder's name and its vector size. */
+export interface EmbedderSignature {
+  embedder: string;
+  dimension: number;
+}
+
+/** One text (a memory's wording or one of its keys) whose vector a rebuild still has to make. */
+export interface RebuildItem {
+  source: 'memory' | 'key';
+  /** The adapter's own reference to the memory or key; opaque to callers. */
+  ref: string;
+  text: string;
+}
+
+export interface RebuildProgress {
+  /** Vectors the store needs: one per memory and one per key. */
+  total: number;
+  /** Of those, already built for the target. */
+  done: number;
+  /** True when this picked up a rebuild toward the same target left unfinished. */
+  resumed: boolean;
+}
+
+/**
+ * Re-embedding a store in place (`mnemo reembed`). New vectors are built
+ * beside the live ones, which keep answering searches; progress survives a
+ * crash, since every saved batch is durable; `finish` switches every vector
+ * at once and records the new embedder, so the store is never trusted half
+ * one embedder and half the other.
+ */
+export interface VectorRebuild {
+  builtWith(): Promise<EmbedderSignature>;
+  /** Starts a rebuild toward `target`, or resumes one toward the same target; one toward another target is discarded. */
+  begin(target: EmbedderSignature): Promise<RebuildProgress>;
+  /** Up to `limit` texts still without a vector of the target (also ones whose wording changed since). */
+  pending(limit: number): Promise<RebuildItem[]>;
+  /** Keeps a batch of new vectors; all or none of the batch is kept. */
+  save(built: { item: RebuildItem; vector: number[] }[]): Promise<void>;
+  /** Switches to the new vectors and records the target, in one step; false (and nothing changed) while texts are pending. */
+  finish(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
 /** Reciprocal rank fusion constant: 60 is the value from the original RRF paper. */
 export const RRF_K = 60;
 

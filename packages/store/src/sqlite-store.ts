@@ -19,9 +19,11 @@ import {
   type Page,
   type SearchHit,
   type SearchQuery,
+  type VectorRebuild,
   type WriteLease,
   type WriteResult,
 } from './memory-store';
+import { createVectorTables, SqliteVectorRebuild, storedEmbedder } from './sqlite-vector-rebuild';
 import { appliedIds, idsToRead, planWrites, replayResult } from './write-plan';
 
 interface MemoryRow {
@@ -113,12 +115,18 @@ function where(userId: string, filter: MemoryFilter = {}): { sql: string; params
  */
 export class SqliteMemoryStore implements MemoryStore {
   readonly kind = 'sqlite';
+  /** The store's file in the data dir. */
+  static readonly FILE = 'memories.db';
   private readonly db: Database.Database;
 
   /** Prepared once per distinct SQL text: filters produce a handful of variants. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(db: Database.Database, readonly dimension: number) {
+  private constructor(
+    db: Database.Database,
+    /** Changes only when `mnemo reembed` switches the store to another embedder. */
+    public dimension: number,
+  ) {
     this.db = db;
   }
 
@@ -139,7 +147,7 @@ export class SqliteMemoryStore implements MemoryStore {
    */
   static open(dataDir: string, dimension?: number, embedder?: string): SqliteMemoryStore {
     fs.mkdirSync(dataDir, { recursive: true });
-    const db = new Database(path.join(dataDir, 'memories.db'));
+    const db = new Database(path.join(dataDir, SqliteMemoryStore.FILE));
     let size: number;
     try {
       db.pragma('journal_mode = WAL');
@@ -157,6 +165,11 @@ export class SqliteMemoryStore implements MemoryStore {
   /** What built this store's vectors: the embedder's name and vector size. */
   builtWith(): { embedder: string; dimension: number } {
     return storedEmbedder(this.db)!;
+  }
+
+  /** Re-embedding this store in place: see SqliteVectorRebuild. */
+  rebuildVectors(): VectorRebuild {
+    return new SqliteVectorRebuild(this.db, (target) => (this.dimension = target.dimension), () => this.close());
   }
 
   private checkVector(vector: number[]): void {
@@ -585,13 +598,6 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 }
 
-/** What built an existing store's vectors; stores from before the embedder was recorded hashed words. */
-function storedEmbedder(db: Database.Database): { embedder: string; dimension: number } | null {
-  const meta = new Map(db.prepare<[], { key: string; value: string }>('SELECT key, value FROM store_meta').all().map((r) => [r.key, r.value]));
-  const dimension = meta.get('dimension');
-  return dimension === undefined ? null : { embedder: meta.get('embedder') ?? 'hashing', dimension: Number(dimension) };
-}
-
 /** Brings the schema up to date; returns the store's vector size. */
 function migrate(db: Database.Database, requested: number | undefined, embedder: string | undefined): number {
   db.exec(`
@@ -671,15 +677,6 @@ function migrate(db: Database.Database, requested: number | undefined, embedder:
     createVectorTables(db, dimension);
   }).immediate();
   return dimension;
-}
-
-function createVectorTables(db: Database.Database, dimension: number): void {
-  db.exec(
-    `CREATE VIRTUAL TABLE IF NOT EXISTS memory_vectors USING vec0(
-       user_id TEXT PARTITION KEY, embedding float[${dimension}] distance_metric=cosine);
-     CREATE VIRTUAL TABLE IF NOT EXISTS memory_key_vectors USING vec0(
-       user_id TEXT PARTITION KEY, embedding float[${dimension}] distance_metric=cosine);`,
-  );
 }
 
 /**
