@@ -280,6 +280,22 @@ export function describeMemoryStoreContract(
       expect((await store.get('alice', id))!.type).toBe('episodic');
     });
 
+    it('dates a memory by when its conversation took place, not when it was imported', async () => {
+      const text = 'User lives in Porto';
+      const item = (job: string, observedAt: string) => ({ ...toStore('alice', { text, job }), observedAt });
+      const first = await store.write('alice', 'old-chat', [{ action: 'create', item: item('old-chat', '2023-02-01T09:00:00.000Z') }], at(0));
+      expect(first.created[0]).toMatchObject({ created_at: '2023-02-01T09:00:00.000Z', last_seen_at: '2023-02-01T09:00:00.000Z', updated_at: at(0).toISOString() });
+      // Stated again in 2024, then an even older chat imported: the latest mention stays the 2024 one.
+      await store.write('alice', 'newer-chat', [{ action: 'create', item: item('newer-chat', '2024-01-05T09:00:00.000Z') }], at(1));
+      await store.write('alice', 'oldest-chat', [{ action: 'create', item: item('oldest-chat', '2022-06-01T09:00:00.000Z') }], at(2));
+      const memory = await store.get('alice', memoryId('alice', text));
+      expect(memory).toMatchObject({ mentions: 3, created_at: '2023-02-01T09:00:00.000Z', last_seen_at: '2024-01-05T09:00:00.000Z' });
+      expect((await store.stats('alice')).first_memory).toBe('2023-02-01T09:00:00.000Z');
+      // A time after the write is not believed.
+      const future = await store.write('alice', 'future', [{ action: 'create', item: { ...toStore('alice', { text: 'User plays the oboe', job: 'future' }), observedAt: '2999-01-01T00:00:00.000Z' } }], at(3));
+      expect(future.created[0]!.created_at).toBe(at(3).toISOString());
+    });
+
     it('clears the event time when an edit makes a memory lasting, and keeps it otherwise', async () => {
       const when = '2024-06-14T00:00:00.000Z';
       await seed('alice', [{ text: 'User flies to Rome on 14 June 2024', type: 'episodic', event_time: when }]);

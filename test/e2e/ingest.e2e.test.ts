@@ -133,7 +133,9 @@ describe('mnemo end to end', () => {
     const promoted = list.body.data.find((m: { memory: string }) => /promoted/.test(m.memory));
     expect(promoted.mentions).toBe(2);
     expect(promoted.provenance.map((p: { thread_id: string }) => p.thread_id)).toEqual(['conversation-2024-001', 'e2e-again']);
-    expect(promoted.last_seen_at > promoted.created_at).toBe(true);
+    // Both conversations say they took place at the example's time: the memory is dated by it, not by the import.
+    expect(promoted).toMatchObject({ created_at: '2024-03-20T10:00:00.000Z', last_seen_at: '2024-03-20T10:00:00.000Z' });
+    expect(promoted.updated_at > promoted.created_at).toBe(true);
   });
 
   it('refuses a bad key, a missing agent_id, and another user\'s job', async () => {

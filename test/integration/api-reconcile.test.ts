@@ -103,6 +103,23 @@ describe('reconciliation through the API', () => {
     expect((await history(id)).events.map((e: { event: string }) => e.event)).toEqual(['created', 'deleted', 'created']);
   });
 
+  it('a move closes where the user lived, not the wife stored in the same sentence', async () => {
+    const first = await say('I live in Lisbon with my wife Ana.');
+    expect(first.memories.map((m: { memory: string }) => m.memory).sort()).toEqual(['User lives in Lisbon', 'User lives with their wife Ana']);
+    const moved = await say('I live in Paris now.');
+    expect(moved).toMatchObject({ memories_superseded: 1 });
+    const current = (await list()).map((m) => m.memory);
+    expect(current).toContain('User lives with their wife Ana');
+    expect(current).not.toContain('User lives in Lisbon');
+  });
+
+  it('dates memories of an imported conversation by when it took place', async () => {
+    const old = await say('I started learning the cello.', { metadata: { timestamp: '2023-03-04T10:00:00Z' } });
+    const memory = find(await list(), /cello/)!;
+    expect(memory).toMatchObject({ id: old.memories[0].id, created_at: '2023-03-04T10:00:00.000Z', last_seen_at: '2023-03-04T10:00:00.000Z' });
+    expect(memory.updated_at > '2024').toBe(true);
+  });
+
   it('posting the same conversation again says it is a duplicate and counts nothing', async () => {
     const body = { messages: [{ role: 'user', content: 'I brew my own kombucha.' }], agent_id: 'agent', thread_id: 'kombucha', source: 'chat' };
     const first = await request(stack.app).post('/v1/memories').set('X-API-Key', USER_KEY).send(body);

@@ -1,5 +1,6 @@
 import { STAGE_NAMES, type StageName } from '@mnemo/core';
 import type { MemoryStore } from '@mnemo/store';
+import { splitCompounds } from './reconcile/compound-facts';
 import { analyze } from './stages/analyze';
 import { embed } from './stages/embed';
 import { storeFacts } from './stages/store';
@@ -89,7 +90,8 @@ export function ingestStages(deps: PipelineDeps): Stage[] {
     },
     classify: {
       name: 'classify',
-      run: (ctx) => deps.classifier.classify(need(ctx.extract, 'classify').facts, need(ctx.analyze, 'classify').referenceTime),
+      // One fact per memory, whichever extractor (or batch answer) gave the facts.
+      run: (ctx) => deps.classifier.classify(splitCompounds(need(ctx.extract, 'classify').facts), need(ctx.analyze, 'classify').referenceTime),
     },
     categorize: { name: 'categorize', run: (ctx) => deps.categorizer.categorize(need(ctx.classify, 'categorize')) },
     embed: { name: 'embed', checkpoint: true, run: (ctx) => embed(need(ctx.categorize, 'embed'), deps.embedder, need(ctx.analyze, 'embed')) },

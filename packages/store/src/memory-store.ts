@@ -7,6 +7,12 @@ export interface MemoryToStore {
   vector: number[];
   /** One embedding per entry of memory.keys, in order. */
   keyVectors?: number[][];
+  /**
+   * When the conversation stating it took place (an imported 2023 chat), if
+   * earlier than the write: a new memory's created_at and every memory's
+   * last_seen_at. The write's own time stays updated_at and the history's time.
+   */
+  observedAt?: string;
 }
 
 /** A retrieval key with its embedding. */

@@ -36,7 +36,7 @@ export function idsToRead(writes: MemoryWrite[]): string[] {
 }
 
 /** Adds a mention, or widens this job's mention when the job already gave one (two facts, one memory). */
-function mentioned(memory: Memory, mention: MemorySource, stamp: string): Memory {
+function mentioned(memory: Memory, mention: MemorySource, seen: string): Memory {
   const own = memory.provenance.findIndex((p) => p.job_id === mention.job_id);
   if (own >= 0) {
     const provenance = [...memory.provenance];
@@ -44,7 +44,9 @@ function mentioned(memory: Memory, mention: MemorySource, stamp: string): Memory
     provenance[own] = { ...provenance[own]!, message_ids: merged };
     return { ...memory, provenance };
   }
-  return { ...memory, mentions: memory.mentions + 1, last_seen_at: stamp, provenance: withMention(memory.provenance, mention) };
+  // An old conversation imported late does not make the fact look more recent than a newer mention did.
+  const lastSeen = seen > memory.last_seen_at ? seen : memory.last_seen_at;
+  return { ...memory, mentions: memory.mentions + 1, last_seen_at: lastSeen, provenance: withMention(memory.provenance, mention) };
 }
 
 /**
@@ -78,6 +80,7 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
   for (const write of writes) {
     const { item } = write;
     const mention = item.memory.provenance[0]!;
+    const seen = item.observedAt && item.observedAt < stamp ? item.observedAt : stamp;
     let current = write.target ? state.get(write.target) : undefined;
     // A target deleted since the decision: the fact is stored in its own right.
     const action = write.action !== 'create' && current ? write.action : 'create';
@@ -87,9 +90,9 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
     if (!current) {
       const memory: Memory = {
         ...item.memory,
-        created_at: stamp,
+        created_at: seen,
         updated_at: stamp,
-        last_seen_at: stamp,
+        last_seen_at: seen,
         mentions: 1,
         valid_until: null,
         superseded_by: null,
@@ -105,7 +108,7 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
       resultId = current.id;
     } else if (action === 'refine') {
       const next: Memory = {
-        ...withItemKeys(mentioned(current, mention, stamp), item),
+        ...withItemKeys(mentioned(current, mention, seen), item),
         memory: item.memory.memory,
         categories: item.memory.categories,
         type: item.memory.type,
@@ -118,7 +121,7 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
       ids.updated.add(current.id);
       resultId = current.id;
     } else {
-      const next = withItemKeys(mentioned(current, mention, stamp), item);
+      const next = withItemKeys(mentioned(current, mention, seen), item);
       const added = keysOf(item, current);
       if (current.valid_until) {
         // Stated again after being contradicted: true again (moved back to a former city).

@@ -25,9 +25,22 @@ const SAME_ATTRIBUTE = 10;
 
 const factRef = (index: number) => `fact:${index}`;
 
+/**
+ * When the conversation took place, as the client says (metadata.timestamp,
+ * else its newest message timestamp); null when it says nothing.
+ */
+function conversationTime(input: PipelineInput): string | null {
+  const { metadata, messages } = input.conversation;
+  const stamped = metadata?.timestamp ?? [...messages].reverse().find((m) => m.timestamp)?.timestamp;
+  return stamped ? new Date(stamped).toISOString() : null;
+}
+
 /** The job's facts as memories to store; a fact stated twice in the job is one item with both mentions. */
 function toItems(input: PipelineInput, facts: EmbeddedFact[], now: Date): MemoryToStore[] {
   const { agent_id, thread_id, source } = input.conversation;
+  // An imported 2023 conversation was observed in 2023, not today; a time in the future is not believed.
+  const told = conversationTime(input);
+  const observedAt = told && told < now.toISOString() ? told : now.toISOString();
   const byId = new Map<string, MemoryToStore>();
   for (const fact of facts) {
     const id = memoryId(input.userId, fact.text);
@@ -56,11 +69,12 @@ function toItems(input: PipelineInput, facts: EmbeddedFact[], now: Date): Memory
         thread_id,
         source,
         attributes: attributeNames(fact.text),
-        provenance: [{ job_id: input.jobId, thread_id, agent_id, source, message_ids: fact.messageIds, seen_at: now.toISOString() }],
+        provenance: [{ job_id: input.jobId, thread_id, agent_id, source, message_ids: fact.messageIds, seen_at: observedAt }],
         keys: keys.map((k) => k.text),
       },
       vector: fact.vector,
       keyVectors: keys.map((k) => k.vector),
+      observedAt,
     });
   }
   return [...byId.values()];
