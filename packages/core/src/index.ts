@@ -16,3 +16,4 @@ export * from './well-formed';
 export * from './conversation-limits';
 export * from './backpressure';
 export * from './redis-keys';
+export * from './stopwords';

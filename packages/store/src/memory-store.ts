@@ -1,4 +1,4 @@
-import type { Memory, MemoryHistoryEvent, MemoryType } from '@mnemo/core';
+import { STOPWORDS, type Memory, type MemoryHistoryEvent, type MemoryType } from '@mnemo/core';
 
 /** A memory with its embedding, ready to be written. */
 export interface MemoryToStore {
@@ -238,14 +238,12 @@ export function reciprocalRankFusion(lists: string[][], k = RRF_K): Map<string, 
   return scores;
 }
 
-const QUERY_STOPWORDS = new Set(
-  'the and for with what does did user users who where when how about are was is of to in on at my me do an a their his her'.split(' '),
-);
+
 
 /** Words of a query worth matching lexically (letters and digits, 2+ chars, no stopwords). */
 export function queryTerms(text: string): string[] {
   const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]{2,}/gu) ?? [];
-  return [...new Set(words.filter((w) => !QUERY_STOPWORDS.has(w)))].slice(0, 32);
+  return [...new Set(words.filter((w) => !STOPWORDS.has(w)))].slice(0, 32);
 }
 
 /** The content fields a history entry shows before and after a change. */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '@mnemo/core';
-import { queryTerms as queryTermsOf, SqliteMemoryStore } from '@mnemo/store';
+import { SqliteMemoryStore } from '@mnemo/store';
 import { createEmbedder, createExtraction } from '../components';
 import { ingestStages } from '../pipeline';
 import { InProcessUserLock } from '../reconcile/in-process-lock';
@@ -34,10 +34,10 @@ interface EvalConversation {
 
 const KS = [5, 10, 20] as const;
 
-/** EVAL_WEIGHTS=lexical,vector,category tries other ranking weights (on the development part). */
+/** EVAL_WEIGHTS=lexical,vector,category,attribute tries other ranking weights (on the development part). */
 function weightsFromEnv() {
   const raw = process.env.EVAL_WEIGHTS?.split(',').map(Number);
-  return raw?.length === 3 ? { lexical: raw[0]!, vector: raw[1]!, category: raw[2]! } : undefined;
+  return raw?.length === 4 ? { lexical: raw[0]!, vector: raw[1]!, category: raw[2]!, attribute: raw[3]! } : undefined;
 }
 
 interface Tally {
@@ -57,6 +57,21 @@ function score(tally: Tally, answers: string[], ranked: string[][]): void {
   }
   const top10 = new Set(ranked.slice(0, 10).flat());
   if (answers.some((id) => top10.has(id))) tally.hit10++;
+}
+
+/**
+ * The baseline's query words: every word but Lucene's English stop set, the
+ * usual BM25 setup. Not mnemo's own (longer) list: the baseline should be
+ * the search a team would run over its transcripts out of the box, and on
+ * these questions the short list scores higher (it keeps "have", "any").
+ */
+const LUCENE_ENGLISH_STOP = new Set(
+  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '),
+);
+
+function queryTermsOf(question: string): string[] {
+  const words = question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.filter((w) => !LUCENE_ENGLISH_STOP.has(w)))];
 }
 
 /** BM25 over the conversation's raw messages, in an in-memory FTS5 table. */

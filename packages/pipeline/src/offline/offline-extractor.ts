@@ -145,9 +145,11 @@ function restoreSubject(clause: string): string | null {
   const word = words[i]!.toLowerCase().replace(/[^a-z']/g, '');
   if (!word || /^(it|that|this|there|which|who|he|she|they|you|we|i)$/.test(word)) return null;
   const term = nlp(`I ${word}`).terms().eq(1);
-  if (term.has('#Gerund')) return `I am ${clause}`;
-  if (term.has('#PastTense') && !term.has('#Adjective') && !/^(went|was|were|had|did|got it)$/.test(word)) return `I ${clause}`;
-  if (/^(got|gotta)$/.test(word) && words.length > i + 2) return `I ${clause}`;
+  // "Flying to Lisbon" -> "I am flying to Lisbon": the capital was the sentence's, not a name's.
+  const rest = clause.charAt(0).toLowerCase() + clause.slice(1);
+  if (term.has('#Gerund')) return `I am ${rest}`;
+  if (term.has('#PastTense') && !term.has('#Adjective') && !/^(went|was|were|had|did|got it)$/.test(word)) return `I ${rest}`;
+  if (/^(got|gotta)$/.test(word) && words.length > i + 2) return `I ${rest}`;
   return null;
 }
 

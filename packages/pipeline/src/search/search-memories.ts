@@ -40,6 +40,22 @@ export interface SearcherDeps {
 const POOL_FACTOR = 5;
 const MIN_POOL = 50;
 
+/**
+ * The single-valued attributes a question asks for, named as the store
+ * names them: "where does Maya work?" wants the memory that states an
+ * employer or a job title, whatever other memories say "work".
+ */
+const ASKS: [RegExp, string[]][] = [
+  [/\bwhere\b.*\b(work|works|working|employed)\b|\b(employer|company|job|occupation|profession|line of work|for a living|job title|role)\b|\bwhat does .+ do\b/i, ['employer', 'job_title']],
+  [/\bwhere\b.*\b(live|lives|living|based|reside|resides)\b|\b(home ?town|home city)\b/i, ['home_city']],
+  [/\b(name|called)\b/i, ['name']],
+  [/\b(married|single|relationship status|dating|engaged)\b/i, ['relationship_status']],
+];
+
+export function attributesAsked(query: string): string[] {
+  return [...new Set(ASKS.filter(([pattern]) => pattern.test(query)).flatMap(([, names]) => names))];
+}
+
 /** What the question is about, by the same lexicon that files memories; none when it names no topic. */
 function queryCategories(query: string): string[] {
   const found = categoriesOf(query.replace(/\b(the )?user('s)?\b/gi, ''));
@@ -57,6 +73,6 @@ export function createSearcher({ store, embedder, weights }: SearcherDeps) {
     const [vector] = await embedder.embed([asked], 'query');
     const pool = Math.max(MIN_POOL, limit * POOL_FACTOR);
     const hits = await store.search(userId, { vector: vector!, text: asked, limit: pool, filter });
-    return rankHits(hits, queryCategories(asked), weights).slice(0, limit);
+    return rankHits(hits, queryCategories(asked), weights, attributesAsked(asked)).slice(0, limit);
   };
 }
