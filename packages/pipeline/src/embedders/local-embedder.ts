@@ -1,3 +1,4 @@
+import { fnv1a } from './fnv1a';
 import stem from 'wink-porter2-stemmer';
 import type { Embedder } from '../types';
 
@@ -14,15 +15,6 @@ const STOPWORDS = new Set(
     'their his her its this that these those user users what which who whom so than too very just also not no').split(' '),
 );
 
-/** FNV-1a, 32-bit: cheap and stable across processes and versions. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
 
 export class LocalEmbedder implements Embedder {
   readonly name = 'hashing';

@@ -1,3 +1,4 @@
+import { fnv1a } from './fnv1a';
 import { contentWords } from '../search/text-words';
 import type { Embedder } from '../types';
 import type { WordVectors } from './word-vectors';
@@ -18,15 +19,6 @@ export function sifWeight(rank: number): number {
 /** Weight of a word the vectors do not know (a name, a typo): treated as rare. */
 export const UNKNOWN_WEIGHT = sifWeight(150_000);
 
-/** FNV-1a: a stable seed for the direction of an unknown word. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
 
 /**
  * A fixed pseudo-random unit direction per unknown word, so the same name
