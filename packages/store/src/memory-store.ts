@@ -107,6 +107,12 @@ export interface SearchQuery {
   text: string;
   limit: number;
   filter?: MemoryFilter;
+  /**
+   * Also match the retrieval keys, by vector and by word (default true).
+   * Reconciliation compares a fact with memories, not with the messages
+   * behind them, and skips them, which halves the cost of its searches.
+   */
+  keys?: boolean;
 }
 
 export interface SearchHit {

@@ -258,7 +258,7 @@ export class QdrantMemoryStore implements MemoryStore {
     return new Map([...records].map(([id, r]) => [id, toMemory(id, r.payload)]));
   }
 
-  async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
+  async search(userId: string, { vector, text, limit, filter, keys = true }: SearchQuery): Promise<SearchHit[]> {
     this.checkVector(vector);
     const pool = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
     const byVector = await this.client.query(this.collection, {
@@ -281,7 +281,7 @@ export class QdrantMemoryStore implements MemoryStore {
     if (terms.length > 0) {
       const base = this.filter(userId, filter);
       const matched = await this.client.scroll(this.collection, {
-        filter: { ...base, should: terms.flatMap((t) => ['memory', 'keys'].map((key) => ({ key, match: { text: t } }))) },
+        filter: { ...base, should: terms.flatMap((t) => (keys ? ['memory', 'keys'] : ['memory']).map((key) => ({ key, match: { text: t } }))) },
         limit: pool,
         with_payload: true,
         with_vector: true,
@@ -289,7 +289,7 @@ export class QdrantMemoryStore implements MemoryStore {
       const scored = matched.points.map((point) => {
         const memory = toMemory(point.id, point.payload);
         const own = new Set(memory.memory.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []);
-        const keyed = new Set(memory.keys.join(' ').toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []);
+        const keyed = new Set(keys ? (memory.keys.join(' ').toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []) : []);
         memories.set(memory.id, memory);
         if (!distances.has(memory.id)) distances.set(memory.id, cosineDistance(vector, point.vector as number[]));
         // A word of the wording counts for more than one only in the keys, as in the SQLite store's BM25 weights.

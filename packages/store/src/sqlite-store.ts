@@ -320,13 +320,13 @@ export class SqliteMemoryStore implements MemoryStore {
     this.statement('DELETE FROM memory_keys WHERE memory_rowid = ?').run(memoryRowid);
   }
 
-  async search(userId: string, { vector, text, limit, filter }: SearchQuery): Promise<SearchHit[]> {
+  async search(userId: string, { vector, text, limit, filter, keys = true }: SearchQuery): Promise<SearchHit[]> {
     this.checkVector(vector);
     const pool = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
     const scope = where(userId, filter);
     const embedding = new Float32Array(vector);
     const byVector = this.nearest(userId, embedding, scope, pool);
-    const byKey = this.nearestByKeys(userId, embedding, scope, pool);
+    const byKey = keys ? this.nearestByKeys(userId, embedding, scope, pool) : { rows: [] as MemoryRow[], distances: new Map<number, number>() };
 
     // Lexical side: FTS over the wording and the keys; scores relative to the best match.
     const terms = queryTerms(text);
@@ -339,7 +339,7 @@ export class SqliteMemoryStore implements MemoryStore {
               WHERE memories_fts MATCH ? AND ${scope.sql}
               ORDER BY bm25 LIMIT ?`,
           )
-          .all(terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR '), ...scope.params, pool)
+          .all(`${keys ? '' : '{memory} : '}(${terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ')})`, ...scope.params, pool)
       : [];
     const best = textRows[0]?.bm25 ?? 0;
     const lexical = new Map(textRows.map((r) => [r.rowid, best < 0 ? r.bm25 / best : 0]));
@@ -356,7 +356,7 @@ export class SqliteMemoryStore implements MemoryStore {
         .all(embedding, JSON.stringify(missing))) distances.set(d.rowid, d.distance);
     }
     const keyDistances = byKey.distances;
-    const keyless = [...rows.keys()].filter((rowid) => !keyDistances.has(rowid));
+    const keyless = keys ? [...rows.keys()].filter((rowid) => !keyDistances.has(rowid)) : [];
     if (keyless.length > 0) {
       for (const [rowid, distance] of this.keyDistances(embedding, keyless)) keyDistances.set(rowid, distance);
     }

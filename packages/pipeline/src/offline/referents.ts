@@ -50,21 +50,31 @@ function genderOf(relation: string | null, name: string | null): Gender {
   return '?';
 }
 
+/** Case matters for the name ("my tortoise Tito", not "my tortoise ate"), so the rest is spelt both ways. */
+const either = (w: string) => w.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+const RELATION_PATTERN = RELATION_WORDS.map((w) => either(w).replace(/ /g, '\\s+')).join('|');
+/** Built once per possessive: they run for every turn. */
+const POSSESSED = Object.fromEntries(
+  (['my', 'your'] as const).map((possessive) => [
+    possessive,
+    {
+      named: new RegExp(
+        `\\b${either(possessive)}\\s+(?:(?:little|older|younger|big|baby|new|old)\\s+)?(${RELATION_PATTERN})\\b(?:,?\\s+([A-Z][a-z]+))?`,
+        'g',
+      ),
+      appositive: new RegExp(`\\b([A-Z][a-z]+),\\s+${either(possessive)}\\s+(${RELATION_PATTERN})\\b`, 'g'),
+    },
+  ]),
+) as Record<'my' | 'your', { named: RegExp; appositive: RegExp }>;
+
 /** "my sister Jenny", "Jenny, my sister", "my dog": the user's own people, as a speaker names them. */
 function possessed(text: string, possessive: 'my' | 'your'): { relation: string; name: string | null }[] {
   const found: { relation: string; name: string | null }[] = [];
-  // Case matters for the name ("my tortoise Tito", not "my tortoise ate"), so the rest is spelt both ways.
-  const either = (w: string) => w.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
-  const relation = RELATION_WORDS.map((w) => either(w).replace(/ /g, '\\s+')).join('|');
-  const named = new RegExp(
-    `\\b${either(possessive)}\\s+(?:(?:little|older|younger|big|baby|new|old)\\s+)?(${relation})\\b(?:,?\\s+([A-Z][a-z]+))?`,
-    'g',
-  );
+  const { named, appositive } = POSSESSED[possessive];
   for (const m of text.matchAll(named)) {
     const name = m[2] && !/^(and|but|who|is|was|has)$/i.test(m[2]) ? m[2] : null;
     found.push({ relation: m[1]!.toLowerCase().replace(/\s+/g, ' '), name });
   }
-  const appositive = new RegExp(`\\b([A-Z][a-z]+),\\s+${either(possessive)}\\s+(${relation})\\b`, 'g');
   for (const m of text.matchAll(appositive)) found.push({ relation: m[2]!.toLowerCase(), name: m[1]! });
   return found;
 }

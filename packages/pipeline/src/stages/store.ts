@@ -84,7 +84,7 @@ function toItems(input: PipelineInput, facts: EmbeddedFact[], now: Date): Memory
 async function candidatesFor(store: MemoryStore, userId: string, item: MemoryToStore): Promise<ReconcileCandidate[]> {
   const { memory, vector } = item;
   const [hits, sameAttribute] = await Promise.all([
-    store.search(userId, { vector, text: memory.memory, limit: NEAREST }),
+    store.search(userId, { vector, text: memory.memory, limit: NEAREST, keys: false }),
     memory.attributes.length > 0
       ? store.list(userId, { page: 1, pageSize: SAME_ATTRIBUTE, filter: { attributes: memory.attributes } })
       : Promise.resolve({ items: [] }),
