@@ -1,5 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
 import { SqliteMemoryStore, StaleLeaseError } from '@mnemo/store';
 import { CONTRACT_DIMENSION, creating, describeMemoryStoreContract } from '../contract/memory-store.contract';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
@@ -26,7 +27,42 @@ describe('SqliteMemoryStore specifics', () => {
   it('refuses to open a data dir built for another vector size', async () => {
     const store = SqliteMemoryStore.open(dir, 8);
     await store.close();
-    expect(() => SqliteMemoryStore.open(dir, 16)).toThrow(/built by the hashing embedder \(8-dimensional vectors\)[\s\S]*Run "mnemo reembed"/);
+    expect(() => SqliteMemoryStore.open(dir, 16)).toThrow(/built by another embedder \(8-dimensional vectors\)[\s\S]*Run "mnemo reembed"/);
+  });
+
+  it('opens a store from before embedders were recorded with the embedder of its size, and records it', async () => {
+    // The previous release recorded the size alone: a Voyage-built store must not be taken for a hashing one.
+    const old = new Database(path.join(dir, 'memories.db'));
+    old.exec("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO store_meta VALUES ('dimension', '1024');");
+    old.close();
+    const store = SqliteMemoryStore.open(dir, 1024, 'voyage');
+    expect(store.builtWith()).toEqual({ embedder: 'voyage', dimension: 1024 });
+    await store.close();
+    expect(() => SqliteMemoryStore.open(dir, 1024, 'openai')).toThrow(/built by the voyage embedder/);
+  });
+
+  it("erases a user's retrieval keys and their vectors with the user, and a reworded memory loses its old keys", async () => {
+    const store = SqliteMemoryStore.open(dir, CONTRACT_DIMENSION);
+    const keyed = (text: string, key: string) =>
+      creating('alice', 'job-1', [{ text }]).map((w) => ({ ...w, item: { ...w.item, memory: { ...w.item.memory, keys: [key] }, keyVectors: [w.item.vector] } }));
+    await store.write('alice', 'job-1', [...keyed('User has a private health matter', 'My HIV test came back positive'), ...keyed('User likes tea', 'I like tea')], new Date('2024-01-01T00:00:00Z'));
+    const raw = new Database(path.join(dir, 'memories.db'), { readonly: true });
+    sqliteVec.load(raw);
+    const keyRows = () => {
+      const keys = (raw.prepare('SELECT count(*) AS n FROM memory_keys').get() as { n: number }).n;
+      const vectors = (raw.prepare('SELECT count(*) AS n FROM memory_key_vectors').get() as { n: number }).n;
+      expect(vectors).toBe(keys);
+      return keys;
+    };
+    expect(keyRows()).toBe(2);
+    const [tea] = (await store.list('alice', { page: 1, pageSize: 10 })).items.filter((m) => m.memory === 'User likes tea');
+    await store.update('alice', tea!.id, { memory: 'User likes green tea', vector: Array(CONTRACT_DIMENSION).fill(0.1) }, new Date());
+    expect((await store.get('alice', tea!.id))!.keys).toEqual([]);
+    expect(keyRows()).toBe(1);
+    await store.eraseUser('alice');
+    expect(keyRows()).toBe(0);
+    raw.close();
+    await store.close();
   });
 
   it('refuses a data dir built by another embedder of the same size, and names the fix', async () => {

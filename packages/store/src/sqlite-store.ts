@@ -163,7 +163,7 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   /** What built this store's vectors: the embedder's name and vector size. */
-  builtWith(): { embedder: string; dimension: number } {
+  builtWith(): { embedder: string | null; dimension: number } {
     return storedEmbedder(this.db)!;
   }
 
@@ -503,6 +503,11 @@ export class SqliteMemoryStore implements MemoryStore {
           .statement('INSERT INTO memory_vectors (rowid, user_id, embedding) VALUES (?, ?, ?)')
           .run(BigInt(existing.rowid), userId, new Float32Array(patch.vector));
       }
+      if (patch.memory !== undefined && patch.memory !== existing.memory) {
+        // A reworded memory is what the user wants found: the old source messages no longer key it.
+        this.statement("UPDATE memories SET keys = '[]' WHERE rowid = ?").run(existing.rowid);
+        this.dropKeys(existing.rowid);
+      }
       const updated = toMemory(this.row(userId, id)!);
       const before = toMemory(existing);
       this.record(userId, { memory_id: id, event: 'updated', at: now.toISOString(), job_id: null, actor: actor ?? null, before: contentOf(before), after: contentOf(updated) });
@@ -532,7 +537,11 @@ export class SqliteMemoryStore implements MemoryStore {
     const erase = this.db.transaction((): number => {
       // Vectors go one by one (vec0 deletes by rowid); FTS rows go with the delete trigger.
       const rows = this.statement<[string], { rowid: number }>('SELECT rowid FROM memories WHERE user_id = ?').all(userId);
-      for (const { rowid } of rows) this.statement('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(rowid));
+      for (const { rowid } of rows) {
+        this.statement('DELETE FROM memory_vectors WHERE rowid = ?').run(BigInt(rowid));
+        // The retrieval keys are the user's own words: they go too.
+        this.dropKeys(rowid);
+      }
       const { changes } = this.statement('DELETE FROM memories WHERE user_id = ?').run(userId);
       this.statement('DELETE FROM memory_history WHERE user_id = ?').run(userId);
       this.statement('DELETE FROM applied_jobs WHERE user_id = ?').run(userId);
@@ -648,7 +657,6 @@ function migrate(db: Database.Database, requested: number | undefined, embedder:
     CREATE INDEX IF NOT EXISTS memory_keys_memory ON memory_keys (memory_rowid);
   `);
   // Added after the first release of the table.
-  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(memories)').all().map((c) => c.name);
   const added: [string, string][] = [
     ['last_seen_at', 'TEXT'],
     ['attributes', "TEXT NOT NULL DEFAULT '[]'"],
@@ -656,24 +664,34 @@ function migrate(db: Database.Database, requested: number | undefined, embedder:
     ['superseded_by', 'TEXT'],
     ['keys', "TEXT NOT NULL DEFAULT '[]'"],
   ];
+  // Read and changed in one IMMEDIATE transaction: an API and a worker opening an old store at once
+  // must not both add a column. Rebuilding the lexical index of a large store can take a while.
+  db.pragma('busy_timeout = 60000');
   db.transaction(() => {
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(memories)').all().map((c) => c.name);
     for (const [column, type] of added) if (!columns.includes(column)) db.exec(`ALTER TABLE memories ADD COLUMN ${column} ${type}`);
     migrateLexicalIndex(db);
+    // Keys whose memory is gone (an erasure before keys were erased with it).
+    db.exec('DELETE FROM memory_keys WHERE memory_rowid NOT IN (SELECT rowid FROM memories)');
   }).immediate();
+  db.pragma('busy_timeout = 5000');
   const stored = storedEmbedder(db);
   const dimension = requested ?? stored?.dimension;
   if (dimension === undefined) throw new Error('a new memory store needs the vector size of its embedder');
-  if (stored && (stored.dimension !== dimension || (embedder !== undefined && stored.embedder !== embedder))) {
+  if (stored && (stored.dimension !== dimension || (embedder !== undefined && stored.embedder !== null && stored.embedder !== embedder))) {
     // Mixing vectors of two embedders would make every search wrong; refuse loudly, and name the way out.
+    // A store from before names were recorded whose size is the hashing embedder's default was most likely built by it.
+    const builder = stored.embedder ?? (stored.dimension === 256 ? 'hashing' : null);
     throw new Error(
-      `The memory store in this data dir was built by the ${stored.embedder} embedder (${stored.dimension}-dimensional vectors), ` +
+      `The memory store in this data dir was built by ${builder ? `the ${builder} embedder` : 'another embedder'} (${stored.dimension}-dimensional vectors), ` +
         `but the embedder in use is ${embedder ?? 'another one'} (${dimension}-dimensional). Run "mnemo reembed" to re-embed ` +
-        `every memory with the new embedder, or set MNEMO_EMBEDDER=${stored.embedder} (or use another MNEMO_DATA_DIR).`,
+        `every memory with the new embedder, ${builder ? `or set MNEMO_EMBEDDER=${builder} ` : 'or go back to the embedder that built it '}(or use another MNEMO_DATA_DIR).`,
     );
   }
   db.transaction(() => {
     db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('dimension', ?)").run(String(dimension));
     if (embedder !== undefined) db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('embedder', ?)").run(embedder);
+
     createVectorTables(db, dimension);
   }).immediate();
   return dimension;

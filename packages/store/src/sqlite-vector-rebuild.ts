@@ -11,11 +11,15 @@ export function createVectorTables(db: Database.Database, dimension: number): vo
   );
 }
 
-/** What built an existing store's vectors; stores from before the embedder was recorded hashed words. */
-export function storedEmbedder(db: Database.Database): EmbedderSignature | null {
+/**
+ * What built an existing store's vectors. Stores from before the embedder
+ * was recorded know only the size (`embedder` null): whichever embedder
+ * opens them with that size is taken at its word, as before, and recorded.
+ */
+export function storedEmbedder(db: Database.Database): (Omit<EmbedderSignature, 'embedder'> & { embedder: string | null }) | null {
   const meta = new Map(db.prepare<[], { key: string; value: string }>('SELECT key, value FROM store_meta').all().map((r) => [r.key, r.value]));
   const dimension = meta.get('dimension');
-  return dimension === undefined ? null : { embedder: meta.get('embedder') ?? 'hashing', dimension: Number(dimension) };
+  return dimension === undefined ? null : { embedder: meta.get('embedder') ?? null, dimension: Number(dimension) };
 }
 
 const TARGET_KEY = 'rebuild_target';
@@ -25,7 +29,8 @@ const PENDING_MEMORIES = `
   FROM memories m LEFT JOIN rebuild_vectors r ON r.source = 'memory' AND r.item = m.rowid
   WHERE r.item IS NULL OR r.text IS NOT m.memory`;
 const PENDING_KEYS = `
-  FROM memory_keys k LEFT JOIN rebuild_vectors r ON r.source = 'key' AND r.item = k.rowid
+  FROM memory_keys k JOIN memories m ON m.rowid = k.memory_rowid
+  LEFT JOIN rebuild_vectors r ON r.source = 'key' AND r.item = k.rowid
   WHERE r.item IS NULL OR r.text IS NOT k.text`;
 
 /**
@@ -46,7 +51,8 @@ export class SqliteVectorRebuild implements VectorRebuild {
   ) {}
 
   async builtWith(): Promise<EmbedderSignature> {
-    return storedEmbedder(this.db)!;
+    const built = storedEmbedder(this.db)!;
+    return { ...built, embedder: built.embedder ?? 'unrecorded' };
   }
 
   private target(): EmbedderSignature | null {
