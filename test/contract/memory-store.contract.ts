@@ -296,6 +296,17 @@ export function describeMemoryStoreContract(
       expect(future.created[0]!.created_at).toBe(at(3).toISOString());
     });
 
+    it('an older conversation imported late does not close a newer fact: it is stored as the past', async () => {
+      const paris = { ...toStore('alice', { text: 'User lives in Paris', job: 'live' }), observedAt: '2024-01-01T00:00:00.000Z' };
+      await store.write('alice', 'live', [{ action: 'create', item: paris }], at(0));
+      const lisbon = { ...toStore('alice', { text: 'User lives in Lisbon', job: 'import' }), observedAt: '2023-03-01T00:00:00.000Z' };
+      const result = await store.write('alice', 'import', [{ action: 'create', item: lisbon, supersedes: [paris.memory.id] }], at(1));
+      expect(await store.get('alice', paris.memory.id)).toMatchObject({ valid_until: null, superseded_by: null });
+      expect(await store.get('alice', lisbon.memory.id)).toMatchObject({ valid_until: '2024-01-01T00:00:00.000Z', superseded_by: paris.memory.id });
+      expect(result.superseded.map((m) => m.id)).toEqual([lisbon.memory.id]);
+      expect((await store.list('alice', { page: 1, pageSize: 10 })).items.map((m) => m.memory)).toEqual(['User lives in Paris']);
+    });
+
     it('clears the event time when an edit makes a memory lasting, and keeps it otherwise', async () => {
       const when = '2024-06-14T00:00:00.000Z';
       await seed('alice', [{ text: 'User flies to Rome on 14 June 2024', type: 'episodic', event_time: when }]);

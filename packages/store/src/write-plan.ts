@@ -147,6 +147,17 @@ export function planWrites(jobId: string, writes: MemoryWrite[], existing: Map<s
     for (const oldId of write.supersedes ?? []) {
       const old = state.get(oldId);
       if (!old || old.valid_until || oldId === resultId) continue;
+      if (old.last_seen_at > seen) {
+        // An older conversation imported late ("lived in Lisbon" in 2023, after "lives in Paris" said in 2024):
+        // the newer fact stands, and the one just stored is the past it replaced.
+        const result = state.get(resultId)!;
+        if (ids.created.has(resultId) && !result.valid_until) {
+          put({ ...result, valid_until: old.created_at, superseded_by: oldId });
+          event(resultId, 'superseded', { valid_until: null, superseded_by: null }, { valid_until: old.created_at, superseded_by: oldId });
+          ids.superseded.add(resultId);
+        }
+        continue;
+      }
       put({ ...old, valid_until: stamp, superseded_by: resultId });
       event(oldId, 'superseded', { valid_until: null, superseded_by: null }, { valid_until: stamp, superseded_by: resultId });
       ids.superseded.add(oldId);
