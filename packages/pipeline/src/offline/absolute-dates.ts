@@ -53,16 +53,44 @@ function phrase(result: chrono.ParsedResult, date: Date): string | null {
  * September" said in December), as future tense asks; `backward`, as the
  * last one, as past tense asks.
  */
+const RELATIVE = /^(last|next|this|on|in|at|since|until|till|by|before|after)\b|\b(yesterday|tomorrow|tonight|today|ago)\b/i;
+const PREPOSITION_BEFORE = /\b(on|in|at|this|next|last|since|until|till|by|before|after|from)\s+$/i;
+/** Kept in front of the absolute phrase, which then drops its own "on"/"in": "until 21 June 2024". */
+const KEPT_PREPOSITION = /\b(since|until|till|by|before|after|from)\s+$/i;
+const CLOCK = /\bat\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?\b|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b/i;
+
+/**
+ * Is this chrono match a time expression of the sentence? Not a month or
+ * weekday used as a name or in one ("hiking with June", "Friday Night
+ * Lights", "a Sunday roast"), and not a duration or a clock time alone
+ * ("in 50 minutes").
+ */
+function isTimeExpression(text: string, result: chrono.ParsedResult): boolean {
+  const matched = result.text.trim();
+  if (/\b(minutes?|mins?|hours?|hrs?|seconds?|secs?)\b/i.test(matched)) return false;
+  if (/^(right )?now$|^currently$/i.test(matched)) return false;
+  const before = text.slice(0, result.index);
+  const after = text.slice(result.index + result.text.length);
+  if (/^\s+[A-Z]/.test(after)) return false;
+  if (RELATIVE.test(matched) || PREPOSITION_BEFORE.test(before)) return true;
+  // A bare "3 July" or "Sunday" with no preposition before it: a date only when nothing else can be meant.
+  return !/\b(a|an|the|with|named|called|my|their|User's)\s+$/i.test(before) && !/^\s+[a-z]/.test(after);
+}
+
 export function withAbsoluteDates(text: string, reference: Date, direction: Direction): string {
   const results = chrono.parse(text, reference, { forwardDate: direction === 'forward' });
   let out = text;
   // From the end, so earlier indexes stay valid.
   for (const result of [...results].sort((a, b) => b.index - a.index)) {
-    if (/^(right )?now$|^currently$|^today$/i.test(result.text.trim()) && !/\btoday\b/i.test(result.text)) continue;
-    const replacement = phrase(result, dateOf(result, reference, direction));
+    if (!isTimeExpression(out, result)) continue;
+    let replacement = phrase(result, dateOf(result, reference, direction));
     if (!replacement) continue;
+    const clock = CLOCK.exec(result.text)?.[0];
+    if (clock) replacement += clock.toLowerCase().startsWith('at') ? ` ${clock}` : ` at ${clock}`;
+    let before = out.slice(0, result.index);
+    if (KEPT_PREPOSITION.test(before)) replacement = replacement.replace(/^(on|in) /, '');
     // "on Friday" / "in September": the phrase brings its own preposition.
-    const before = out.slice(0, result.index).replace(/\b(on|in|at|this|by)\s+$/i, '');
+    else before = before.replace(/\b(on|in|at|this|by)\s+$/i, '');
     out = `${before}${replacement}${out.slice(result.index + result.text.length)}`;
   }
   return out.replace(/\s+/g, ' ').trim();

@@ -15,6 +15,8 @@ const HABITUAL = new RegExp(
   'i',
 );
 const BIOGRAPHICAL = /\b(born|grew up|raised|studied|graduated|majored|have been|has been|have lived|have worked|have had)\b/i;
+/** Dates that come back every year: a lasting fact, and its date has no year. */
+const RECURRING = /\b(birthday|anniversary|name day|saint's day)\b/i;
 const FUTURE =
   /\b(will|going to|gonna|plan(ning)? to|planned|about to|intend(ing)? to|hoping to|hope to|next|tomorrow|upcoming|soon|this (weekend|summer|winter|spring|fall|autumn)|(am|are) (thinking|considering)|wants? to (visit|go|travel|see|move))\b/i;
 const RECENT = /\b(just|recently|today|this morning|tonight|yesterday|last (week|month|night|year|weekend|summer|winter|spring|fall|autumn))\b/i;
@@ -43,7 +45,7 @@ function readsForward(evidence: string): boolean {
 }
 
 function classifyOne(evidence: string, reference: Date): Pick<ClassifiedFact, 'type' | 'eventTime'> {
-  if (HABITUAL.test(evidence) || BIOGRAPHICAL.test(evidence)) return { type: 'semantic', eventTime: null };
+  if (HABITUAL.test(evidence) || BIOGRAPHICAL.test(evidence) || RECURRING.test(evidence)) return { type: 'semantic', eventTime: null };
   const future = FUTURE.test(evidence);
   // "now" and "currently" describe a state, not the time of an event.
   const direction = readsForward(evidence) ? 'forward' : 'backward';
