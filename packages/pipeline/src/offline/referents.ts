@@ -96,6 +96,17 @@ export function isNameLike(word: string): boolean {
   return !term.has(NOT_A_NAME);
 }
 
+/**
+ * A name that is also an ordinary word ("June", "Will", "Grace", "Art"): in
+ * a question it is a name only when capitalised mid-sentence.
+ */
+export function isOrdinaryWord(word: string): boolean {
+  const lower = word.toLowerCase();
+  const known = LEXICON[lower];
+  if (known !== undefined && !/Name/.test(String(known))) return true;
+  return compromise(lower).has('(#Month|#WeekDay|#Modal|#Verb|#Adjective|#Adverb|#Determiner|#Preposition|#Conjunction)');
+}
+
 /** Names in a turn: first names anywhere, other name-like words where a capital is not just a sentence start. */
 function people(text: string): string[] {
   const found = new Set<string>();

@@ -81,6 +81,15 @@ describe('search as the API runs it', () => {
     expect(await queryForUser(store, 'alice', "What does Caroline like? Caroline's hobbies?")).toBe("What does the user like? the user's hobbies?");
     expect(await queryForUser(store, 'alice', 'What does Dana like?')).toBe('What does Dana like?');
     expect(await queryForUser(store, 'bob', 'What does Caroline like?')).toBe('What does Caroline like?');
+    expect(await queryForUser(store, 'alice', 'what does caroline like')).toBe('what does the user like');
+  });
+
+  it('leaves a name that is also an ordinary word alone unless it is written as a name', async () => {
+    await remember(["User's name is June"], () => ['name']);
+    expect(await queryForUser(store, 'alice', 'What did the user do in June?')).toBe('What did the user do in June?');
+    expect(await queryForUser(store, 'alice', "What are June's hobbies?")).toBe("What are the user's hobbies?");
+    await remember(["User's name is Will"], () => ['name']);
+    expect(await queryForUser(store, 'alice', 'Will the user move to Paris?')).toBe('Will the user move to Paris?');
   });
 
   it('returns a score with every result, best first, within the limit', async () => {

@@ -1,5 +1,6 @@
 import type { MemoryFilter, MemoryStore } from '@mnemo/store';
 import { categoriesOf } from '../offline/offline-categorizer';
+import { isOrdinaryWord } from '../offline/referents';
 import { factAttributes } from '../reconcile/attributes';
 import type { Embedder } from '../types';
 import { rankHits, type RankedHit, type RankWeights } from './hybrid-ranker';
@@ -10,7 +11,6 @@ import { rankHits, type RankedHit, type RankWeights } from './hybrid-ranker';
  * the user's current name memories.
  */
 export async function queryForUser(store: MemoryStore, userId: string, query: string): Promise<string> {
-  if (!/\b[A-Z][a-z]+\b/.test(query)) return query;
   const { items } = await store.list(userId, { page: 1, pageSize: 5, filter: { attributes: ['name'] } });
   let rewritten = query;
   for (const memory of items) {
@@ -18,7 +18,16 @@ export async function queryForUser(store: MemoryStore, userId: string, query: st
     if (!name) continue;
     for (const part of name.split(/\s+/).filter((p) => p.length > 1)) {
       const word = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      rewritten = rewritten.replace(new RegExp(`\\b${word}'s\\b`, 'gi'), "the user's").replace(new RegExp(`\\b${word}\\b`, 'gi'), 'the user');
+      const capital = word.charAt(0).toUpperCase() + word.slice(1);
+      // "June", "Will", "Art": a name only when capitalised and not the question's first word ("Will the user move?").
+      const [possessive, bare] = isOrdinaryWord(part)
+        ? [new RegExp(`(?<=\\S\\s+)\\b${capital}'s\\b`, 'g'), new RegExp(`(?<=\\S\\s+)\\b${capital}\\b`, 'g')]
+        : [new RegExp(`\\b${word}'s\\b`, 'gi'), new RegExp(`\\b${word}\\b`, 'gi')];
+      rewritten = rewritten.replace(possessive, "the user's");
+      // A month or weekday is capitalised anyway: "in June" stays a month; only "June's" is the user.
+      if (!/^(january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i.test(part)) {
+        rewritten = rewritten.replace(bare, 'the user');
+      }
     }
   }
   return rewritten.replace(/\bthe user the user\b/g, 'the user');
