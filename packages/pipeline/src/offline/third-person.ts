@@ -92,7 +92,11 @@ export function toThirdPerson(clause: string): string {
     } else if (lower === 'my' || lower === 'our') {
       replacement = seenPossessive ? 'their' : "User's";
       seenPossessive = true;
-    } else if (lower === 'me' || lower === 'us') replacement = 'them';
+    } else if (lower === 'me' || lower === 'us') {
+      // "Painting helps me explore my identity": with no "I" before it, "me" is the user, not "them".
+      replacement = seenPossessive ? 'them' : 'User';
+      seenPossessive = true;
+    }
     else if (lower === 'myself' || lower === 'ourselves') replacement = 'themselves';
     else if (lower === 'mine' || lower === 'ours') replacement = 'theirs';
     if (replacement) words[i] = `${lead}${replacement}${trail}`;
