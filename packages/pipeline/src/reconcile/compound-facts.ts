@@ -10,8 +10,16 @@ import { factAttributes } from './attributes';
  * attached is split into the attribute and the company, before
  * reconciliation, for any extractor.
  */
-const RELATION = RELATION_WORDS.map((w) => w.replace(/ /g, '\\s+')).join('|');
-const WITH_COMPANY = new RegExp(`^(User\\s+\\S+)(\\s.+?)\\s+with\\s+(?:their|User's)\\s+((?:${RELATION})(?:\\s+[A-Z][\\p{L}'-]+)?)(.*)$`, 'u');
+const RELATION = [...RELATION_WORDS, 'parent', 'children', 'family', 'folks']
+  .sort((a, b) => b.length - a.length)
+  .map((w) => w.replace(/ /g, '\\s+'))
+  .join('|');
+/** "their wife Ana", "their two kids", "their parents": a relation, maybe counted, plural or named. */
+const COMPANION = `(?:(?:two|three|four|five|\\d+)\\s+)?(?:${RELATION})s?(?:\\s+[A-Z][\\p{L}'-]+)?`;
+const WITH_COMPANY = new RegExp(
+  `^(User\\s+\\S+)(\\s.+?)\\s+with\\s+((?:their|User's)\\s+${COMPANION}(?:,?\\s+and\\s+(?:their|our|User's)\\s+${COMPANION})*)(.*)$`,
+  'u',
+);
 
 export function splitCompound(fact: ExtractedFact): ExtractedFact[] {
   const m = WITH_COMPANY.exec(fact.text);
@@ -21,7 +29,7 @@ export function splitCompound(fact: ExtractedFact): ExtractedFact[] {
   if (!factAttributes(attribute).some((a) => !a.name.startsWith('stance:'))) return [fact];
   return [
     { ...fact, text: `${attribute}${tail}`.trim() },
-    { ...fact, text: `${subjectVerb} with their ${company}` },
+    { ...fact, text: `${subjectVerb} with ${company.replace(/\b(our|User's)\s/g, 'their ')}` },
   ];
 }
 
