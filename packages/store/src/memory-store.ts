@@ -121,7 +121,7 @@ export interface SearchHit {
   vector_distance: number;
   /** The closest of its keys' vectors, scaled the same way; null where the store has none. */
   key_distance: number | null;
-  /** Lexical match over the text and keys, 0–1 relative to the best match of this query; 0 for none. */
+  /** Lexical match over the text and keys, 0–1 (SQLite: BM25 s as s/(s+1); Qdrant: share of query words matched); 0 for none. */
   lexical: number;
   /** Fused rank score (vector, key and lexical lists); higher is better. */
   score: number;

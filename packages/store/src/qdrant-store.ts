@@ -297,8 +297,8 @@ export class QdrantMemoryStore implements MemoryStore {
         return { id: memory.id, hits };
       });
       lexical = scored.sort((a, b) => b.hits - a.hits).map((s) => s.id);
-      const best = scored.reduce((m, s) => Math.max(m, s.hits), 0);
-      for (const s of scored) lexicalScore.set(s.id, best > 0 ? s.hits / best : 0);
+      // The share of the query's words matched: comparable across searches, like the SQLite store's saturating BM25.
+      for (const s of scored) lexicalScore.set(s.id, s.hits / terms.length);
     }
 
     const fused = reciprocalRankFusion([byVector.points.map((p) => String(p.id)), lexical]);

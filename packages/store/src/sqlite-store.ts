@@ -328,7 +328,7 @@ export class SqliteMemoryStore implements MemoryStore {
     const byVector = this.nearest(userId, embedding, scope, pool);
     const byKey = keys ? this.nearestByKeys(userId, embedding, scope, pool) : { rows: [] as MemoryRow[], distances: new Map<number, number>() };
 
-    // Lexical side: FTS over the wording and the keys; scores relative to the best match.
+    // Lexical side: FTS over the wording and the keys (BM25).
     const terms = queryTerms(text);
     const textRows = terms.length
       ? this
@@ -341,8 +341,8 @@ export class SqliteMemoryStore implements MemoryStore {
           )
           .all(`${keys ? '' : '{memory} : '}(${terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ')})`, ...scope.params, pool)
       : [];
-    const best = textRows[0]?.bm25 ?? 0;
-    const lexical = new Map(textRows.map((r) => [r.rowid, best < 0 ? r.bm25 / best : 0]));
+    // Saturating, not relative to this query's best match, so scores of two searches can be compared.
+    const lexical = new Map(textRows.map((r) => [r.rowid, -r.bm25 / (-r.bm25 + 1)]));
 
     const rows = new Map<number, MemoryRow>();
     for (const row of [...byVector, ...byKey.rows, ...textRows]) rows.set(row.rowid, row);

@@ -1,7 +1,7 @@
 import type { SearchHit } from '@mnemo/store';
 
 export interface RankWeights {
-  /** The store's lexical score (BM25 over wording and keys, 0–1 relative to the best match). */
+  /** The store's lexical score (BM25 over wording and keys, 0–1). */
   lexical: number;
   /** Sentence-vector cosine of the memory or its closest key. */
   vector: number;
