@@ -165,7 +165,7 @@ function polish(fact: string): string {
   const named = /^User is ([A-Z][a-z]+(?: [A-Z][a-z]+)?)$/.exec(fact.trim());
   if (named && named[1]!.split(' ').every(isNameLike)) return `User's name is ${named[1]}`;
   // "Call me Dana".
-  const called = /^Call them ([A-Z][a-z]+)$/.exec(fact.trim());
+  const called = /^Call (?:them|User) ([A-Z][a-z]+)$/.exec(fact.trim());
   if (called) return `User prefers to be called ${called[1]}`;
   return fact
     .replace(/(,?\s+(actually|either|too|lol|haha|though|honestly|tbh|anyway))+$/i, '')
