@@ -9,7 +9,8 @@ import { assertBuilt, freePort, runCli, spawnCli, startProcess, type MnemoProces
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
-jest.setTimeout(240_000);
+// 2,000 conversations through a real API and worker: minutes on a loaded 2-core machine, so the bound is generous.
+jest.setTimeout(600_000);
 
 const USERS = 20;
 const TOTAL = 2_000;
@@ -68,7 +69,7 @@ describe('mnemo import against the running services', () => {
       return { done: 0, accepted: 0, duplicates: 0 };
     }
   };
-  const until = async (check: () => boolean, what: string, timeoutMs = 60_000) => {
+  const until = async (check: () => boolean, what: string, timeoutMs = 240_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!check()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

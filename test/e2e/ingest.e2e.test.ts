@@ -159,7 +159,13 @@ describe('mnemo end to end', () => {
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(second.body.job_id).toBe(first.body.job_id);
-    expect(second.body.memories).toEqual(first.body.memories);
+    // Posted at the same moment, either both arrive before the job exists (both answer its memories) or one
+    // finds it there and says it is a duplicate with nothing counted; never two sets of memories.
+    const answers = [first.body, second.body].sort((a, b) => Number(a.duplicate) - Number(b.duplicate));
+    expect(answers[0].duplicate).toBe(false);
+    expect(answers[0].memories.length).toBeGreaterThan(0);
+    if (answers[1].duplicate) expect(answers[1]).toMatchObject({ memories_created: 0, memories: [] });
+    else expect(answers[1].memories).toEqual(answers[0].memories);
   });
 
   it('mnemo keys revoke fails clearly for an unknown key id', async () => {
