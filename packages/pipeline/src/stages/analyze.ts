@@ -7,7 +7,7 @@ import type { Analysis, PipelineInput, Turn } from '../types';
  * long conversations into chunks of at most `chunkTokens` (estimated) tokens.
  */
 export function analyze(input: PipelineInput, chunkTokens: number): Analysis {
-  const { messages, metadata } = input.conversation;
+  const { messages } = input.conversation;
   const turns: Turn[] = messages.map((message, index) => {
     const previous = index > 0 ? messages[index - 1] : undefined;
     return {
@@ -19,9 +19,19 @@ export function analyze(input: PipelineInput, chunkTokens: number): Analysis {
         message.role === 'user' && previous?.role === 'assistant' ? lastQuestion(previous.content) : null,
     };
   });
-  const stamped = [...messages].reverse().find((m) => m.timestamp)?.timestamp;
-  const referenceTime = new Date(metadata?.timestamp ?? stamped ?? input.receivedAt).toISOString();
+  const referenceTime = conversationTime(input) ?? new Date(input.receivedAt).toISOString();
   return { referenceTime, turns, chunks: chunk(turns, chunkTokens) };
+}
+
+/**
+ * When the conversation took place, as the client says (metadata.timestamp,
+ * else its newest message timestamp); null when it says nothing. Dates are
+ * resolved against it, and memories are dated by it.
+ */
+export function conversationTime(input: PipelineInput): string | null {
+  const { metadata, messages } = input.conversation;
+  const stamped = metadata?.timestamp ?? [...messages].reverse().find((m) => m.timestamp)?.timestamp;
+  return stamped ? new Date(stamped).toISOString() : null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { memoryId, sumUsage, type LlmUsage } from '@mnemo/core';
 import type { MemoryStore, MemoryToStore, MemoryWrite, WriteResult } from '@mnemo/store';
 import { attributeNames, relate } from '../reconcile/offline-reconciler';
+import { conversationTime } from './analyze';
 import type {
   EmbeddedFact,
   FactToReconcile,
@@ -24,16 +25,6 @@ const NEAREST = 5;
 const SAME_ATTRIBUTE = 10;
 
 const factRef = (index: number) => `fact:${index}`;
-
-/**
- * When the conversation took place, as the client says (metadata.timestamp,
- * else its newest message timestamp); null when it says nothing.
- */
-function conversationTime(input: PipelineInput): string | null {
-  const { metadata, messages } = input.conversation;
-  const stamped = metadata?.timestamp ?? [...messages].reverse().find((m) => m.timestamp)?.timestamp;
-  return stamped ? new Date(stamped).toISOString() : null;
-}
 
 /** The job's facts as memories to store; a fact stated twice in the job is one item with both mentions. */
 function toItems(input: PipelineInput, facts: EmbeddedFact[], now: Date): MemoryToStore[] {
