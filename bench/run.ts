@@ -1,5 +1,11 @@
-import { BENCHES } from './benches';
+import { apiIngest } from './api-ingest';
 import { printTable, save, type BenchResult } from './harness';
+import { importer } from './import';
+import { pipeline } from './pipeline';
+import { search } from './search';
+import { slowLlm } from './slow-llm';
+
+const BENCHES = { 'api-ingest': apiIngest, pipeline, 'slow-llm': slowLlm, search, import: importer } as const;
 
 /**
  * npm run bench            every benchmark

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
@@ -37,6 +37,8 @@ export interface AppDeps {
   profileCache: ProfileCache<UserProfile>;
   /** Operators' view of the queues: the dashboard, /metrics and job control. */
   jobs: JobControl;
+  /** Routes served behind /v1's authentication and rate limits, before the not-found answer (benchmarks mount a bare route). */
+  extraRoutes?: Router;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -92,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   const erasure = new UserErasure(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.profileCache);
   app.use(userErasureRouter({ store: deps.store, erasure, profileCache: deps.profileCache }));
 
+  if (deps.extraRoutes) app.use(deps.extraRoutes);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
