@@ -10,7 +10,12 @@ jest.setTimeout(60_000);
  * conversations for alice, one for bob, then search, filter, list, correct,
  * delete and profile — and bob never sees alice's data.
  */
-describe.each([['sqlite'], ['qdrant']])('search, list, manage and profile end to end (%s store)', (storeKind) => {
+describe.each([
+  ['sqlite', 1],
+  ['qdrant', 1],
+  // Several API processes share the file with the worker: each sees its writes and deletes at once.
+  ['sqlite', 2],
+])('search, list, manage and profile end to end (%s store, %i API processes)', (storeKind, apiProcesses) => {
   const prefix = uniquePrefix('e2e-read');
   const dataDir = makeTempDir('e2e-read');
   // Qdrant cannot run here: the processes talk to the loopback stand-in, or to QDRANT_URL when set.
@@ -47,7 +52,13 @@ describe.each([['sqlite'], ['qdrant']])('search, list, manage and profile end to
         MNEMO_QDRANT_COLLECTION: `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}`,
       });
     }
-    services = await startServices({ REDIS_URL: TEST_REDIS_URL, MNEMO_DATA_DIR: dataDir, MNEMO_QUEUE_PREFIX: prefix, ...storeEnv });
+    services = await startServices({
+      REDIS_URL: TEST_REDIS_URL,
+      MNEMO_DATA_DIR: dataDir,
+      MNEMO_QUEUE_PREFIX: prefix,
+      MNEMO_API_PROCESSES: String(apiProcesses),
+      ...storeEnv,
+    });
     alice = await services.createKey('e2e-read-alice');
     bob = await services.createKey('e2e-read-bob');
     expect((await store(alice, ['I am a backend engineer at Shopify in Ottawa.', 'Nice!', 'I mostly write Ruby and Go.'], 'career')).status).toBe(200);
@@ -134,4 +145,11 @@ describe.each([['sqlite'], ['qdrant']])('search, list, manage and profile end to
     const categories = await call('/v1/categories', alice);
     for (const c of categories.body.categories) expect(c.count).toBe(profile.body.stats.by_category[c.name] ?? 0);
   });
+
+  if (apiProcesses > 1) {
+    it('stops every API process on SIGTERM', async () => {
+      expect(await services.api.stop('SIGTERM')).toBe(0);
+      await expect(fetch(`${services.base}/healthz`)).rejects.toThrow();
+    });
+  }
 });

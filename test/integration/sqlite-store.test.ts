@@ -82,7 +82,7 @@ describe('SqliteMemoryStore specifics', () => {
     } = await store.write('alice', 'job-1', creating('alice', 'job-1', [{ text: 'User likes tea' }]), new Date('2024-01-01T00:00:00Z'));
     await store.close();
     const raw = new Database(path.join(dir, 'memories.db'));
-    raw.exec(`ALTER TABLE memories DROP COLUMN last_seen_at; ALTER TABLE memories DROP COLUMN attributes;
+    raw.exec(`DROP INDEX memories_with_attributes; ALTER TABLE memories DROP COLUMN last_seen_at; ALTER TABLE memories DROP COLUMN attributes;
       ALTER TABLE memories DROP COLUMN valid_until; ALTER TABLE memories DROP COLUMN superseded_by;
       UPDATE memories SET provenance = '{"job_id":"old-job","message_ids":["3"]}'`);
     raw.close();
@@ -97,6 +97,36 @@ describe('SqliteMemoryStore specifics', () => {
       });
       const { merged } = await reopened.write('alice', 'new-job', creating('alice', 'new-job', [{ text: 'User likes tea' }]), new Date('2024-02-01T00:00:00Z'));
       expect(merged[0]!.provenance.map((p) => p.job_id)).toEqual(['old-job', 'new-job']);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('rebuilds a lexical index from before it was partitioned by user, and matches words within the user only', async () => {
+    const store = SqliteMemoryStore.open(dir, CONTRACT_DIMENSION);
+    const vector = Array(CONTRACT_DIMENSION).fill(0.1);
+    // Ids whose bytes run into each other: "al" + "ice" is not "alice".
+    for (const user of ['alice', 'al', 'ice']) {
+      await store.write(user, 'job-1', creating(user, 'job-1', [{ text: `User ${user} went hiking near Oslo` }]), new Date('2024-01-01T00:00:00Z'));
+    }
+    await store.close();
+    const raw = new Database(path.join(dir, 'memories.db'));
+    // The previous release: wording and keys only.
+    raw.exec(`DROP TRIGGER memories_fts_insert; DROP TRIGGER memories_fts_delete; DROP TRIGGER memories_fts_update; DROP TABLE memories_fts;
+      CREATE VIRTUAL TABLE memories_fts USING fts5(memory, keys, content='memories', content_rowid='rowid', tokenize='porter unicode61');
+      INSERT INTO memories_fts (memories_fts) VALUES ('rebuild');`);
+    raw.close();
+
+    const reopened = SqliteMemoryStore.open(dir, CONTRACT_DIMENSION);
+    try {
+      const hits = await reopened.search('al', { vector, text: 'hiking in Oslo', limit: 10 });
+      expect(hits.map((h) => h.memory.memory)).toEqual(['User al went hiking near Oslo']);
+      expect(hits[0]!.lexical).toBeGreaterThan(0);
+      // Kept in step after the rebuild: a new memory is found by its words, a deleted one is gone.
+      const { created } = await reopened.write('al', 'job-2', creating('al', 'job-2', [{ text: 'User al plays chess' }]), new Date());
+      expect((await reopened.search('al', { vector, text: 'chess', limit: 10 })).find((h) => h.lexical > 0)?.memory.memory).toBe('User al plays chess');
+      await reopened.delete('al', [created[0]!.id]);
+      expect((await reopened.search('al', { vector, text: 'chess', limit: 10 })).filter((h) => h.lexical > 0)).toEqual([]);
     } finally {
       await reopened.close();
     }

@@ -96,6 +96,12 @@ export const configSchema = z.object({
 
   PORT: intFrom(8080).pipe(z.number().max(65535)),
   HOST: z.string().default('0.0.0.0'),
+  /**
+   * API processes sharing PORT (node:cluster). The embedded store answers a
+   * search synchronously, so one process runs one search at a time: more
+   * processes use more cores. Each keeps its own 5 s cache of verified keys.
+   */
+  MNEMO_API_PROCESSES: intFrom(1, 1),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   MNEMO_DATA_DIR: z.string().min(1).default('./data'),
   MNEMO_QUEUE_PREFIX: z

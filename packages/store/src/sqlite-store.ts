@@ -59,8 +59,14 @@ const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 50;
 /** BM25 column weights: a word in the memory's own wording counts for more than one in its source messages. */
 const BM25_WEIGHTS = { memory: 1, keys: 0.6 };
-/** KNN asks for this many times the pool, so filters applied after it rarely run short; sqlite-vec caps k. */
-const KNN_OVERSAMPLE = 4;
+/**
+ * KNN first asks for this many times the pool (sqlite-vec's cost grows with
+ * k: 5.6 ms at k = 200, 20 ms at 800 over 10,000 vectors), and four times
+ * more while filters leave the pool short; sqlite-vec caps k. Keys ask for
+ * more: a memory has one to eight of them, and the pool counts memories.
+ */
+const KNN_FIRST = { memories: 1.25, keys: 2 };
+const KNN_GROWTH = 4;
 const KNN_MAX = 4_096;
 
 function toMemory(row: MemoryRow): Memory {
@@ -78,14 +84,22 @@ function toMemory(row: MemoryRow): Memory {
   });
 }
 
+/** SQL for a filter, with its parameters. */
+interface Scope {
+  sql: string;
+  params: unknown[];
+}
+
 /** SQL for a filter, with its parameters; always scoped to the user. */
-function where(userId: string, filter: MemoryFilter = {}): { sql: string; params: unknown[] } {
+function where(userId: string, filter: MemoryFilter = {}): Scope {
   const clauses = ['m.user_id = ?'];
   const params: unknown[] = [userId];
   if (!filter.include_superseded) clauses.push('m.valid_until IS NULL');
   for (const key of ['categories', 'attributes'] as const) {
     const values = filter[key];
     if (values?.length) {
+      // Implied by the EXISTS; said so that SQLite reads the few rows with attributes by their partial index.
+      if (key === 'attributes') clauses.push("m.attributes <> '[]'");
       clauses.push(`EXISTS (SELECT 1 FROM json_each(m.${key}) WHERE value IN (${values.map(() => '?').join(',')}))`);
       params.push(...values);
     }
@@ -105,6 +119,15 @@ function where(userId: string, filter: MemoryFilter = {}): { sql: string; params
     params.push(filter.created_before);
   }
   return { sql: clauses.join(' AND '), params };
+}
+
+/**
+ * The user's id as one lexical token (`u` + hex of its UTF-8 bytes, as
+ * SQLite's hex() writes it): the lexical index holds it in a column of its
+ * own, so a MATCH reads only the user's postings, not every user's.
+ */
+function userToken(userId: string): string {
+  return `u${Buffer.from(userId, 'utf8').toString('hex').toUpperCase()}`;
 }
 
 /**
@@ -322,142 +345,152 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async search(userId: string, { vector, text, limit, filter, keys = true }: SearchQuery): Promise<SearchHit[]> {
     this.checkVector(vector);
+    // One read snapshot for every statement: a write landing between them cannot show half of itself.
+    return this.db.transaction(() => this.searchSnapshot(userId, new Float32Array(vector), text, limit, where(userId, filter), keys)).deferred();
+  }
+
+  /**
+   * The three candidate lists carry rowids and scores only; distances the
+   * lists did not give and the full rows (with provenance) are read for the
+   * hits returned, not for the whole pool.
+   */
+  private searchSnapshot(userId: string, embedding: Float32Array, text: string, limit: number, scope: Scope, keys: boolean): SearchHit[] {
     const pool = Math.max(MIN_CANDIDATES, limit * CANDIDATES_PER_RESULT);
-    const scope = where(userId, filter);
-    const embedding = new Float32Array(vector);
     const byVector = this.nearest(userId, embedding, scope, pool);
-    const byKey = keys ? this.nearestByKeys(userId, embedding, scope, pool) : { rows: [] as MemoryRow[], distances: new Map<number, number>() };
-
-    // Lexical side: FTS over the wording and the keys (BM25).
-    const terms = queryTerms(text);
-    const textRows = terms.length
-      ? this
-          .statement<unknown[], MemoryRow & { bm25: number }>(
-            `SELECT ${M_COLUMNS}, bm25(memories_fts, ${BM25_WEIGHTS.memory}, ${BM25_WEIGHTS.keys}) AS bm25
-               FROM memories_fts f
-               JOIN memories m ON m.rowid = f.rowid
-              WHERE memories_fts MATCH ? AND ${scope.sql}
-              ORDER BY bm25 LIMIT ?`,
-          )
-          .all(`${keys ? '' : '{memory} : '}(${terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ')})`, ...scope.params, pool)
-      : [];
+    const byKey = keys ? this.nearestByKeys(userId, embedding, scope, pool) : [];
+    const byText = this.lexicalMatches(userId, text, scope, pool, keys);
     // Saturating, not relative to this query's best match, so scores of two searches can be compared.
-    const lexical = new Map(textRows.map((r) => [r.rowid, -r.bm25 / (-r.bm25 + 1)]));
-
-    const rows = new Map<number, MemoryRow>();
-    for (const row of [...byVector, ...byKey.rows, ...textRows]) rows.set(row.rowid, row);
+    const lexical = new Map(byText.map((r) => [r.rowid, -r.bm25 / (-r.bm25 + 1)]));
     const distances = new Map(byVector.map((r) => [r.rowid, r.distance]));
-    const missing = [...rows.keys()].filter((rowid) => !distances.has(rowid));
-    if (missing.length > 0) {
-      for (const d of this
-        .statement<[Float32Array, string], { rowid: number; distance: number }>(
-          'SELECT rowid, vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid IN (SELECT value FROM json_each(?))',
-        )
-        .all(embedding, JSON.stringify(missing))) distances.set(d.rowid, d.distance);
-    }
-    const keyDistances = byKey.distances;
-    const keyless = keys ? [...rows.keys()].filter((rowid) => !keyDistances.has(rowid)) : [];
-    if (keyless.length > 0) {
-      for (const [rowid, distance] of this.keyDistances(embedding, keyless)) keyDistances.set(rowid, distance);
-    }
+    const keyDistances = new Map(byKey.map((r) => [r.rowid, r.distance]));
 
-    const fused = reciprocalRankFusion([
-      byVector.map((r) => String(r.rowid)),
-      byKey.rows.map((r) => String(r.rowid)),
-      textRows.map((r) => String(r.rowid)),
-    ]);
+    const fused = [...reciprocalRankFusion([byVector, byKey, byText].map((list) => list.map((r) => String(r.rowid)))).entries()]
+      .map(([rowid, score]) => ({ rowid: Number(rowid), score }))
+      .sort((a, b) => b.score - a.score);
+    // Ties in the fused score are broken by vector distance: every row tied with the last one kept needs its distance.
+    const cutoff = fused[Math.min(limit, fused.length) - 1]?.score ?? Infinity;
+    const chosen = fused.filter((f) => f.score >= cutoff);
+    const memoryDistance = this.statement<[Float32Array, bigint], { distance: number }>(
+      'SELECT vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid = ?',
+    );
+    for (const { rowid } of chosen) {
+      if (distances.has(rowid)) continue;
+      const found = memoryDistance.get(embedding, BigInt(rowid));
+      if (found) distances.set(rowid, found.distance);
+    }
+    const hits = chosen
+      .sort((a, b) => b.score - a.score || (distances.get(a.rowid) ?? 2) - (distances.get(b.rowid) ?? 2))
+      .slice(0, limit);
+    if (keys) this.fillKeyDistances(embedding, hits.map((h) => h.rowid).filter((rowid) => !keyDistances.has(rowid)), keyDistances);
+
+    const rows = new Map(
+      this
+        .statement<[string], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(hits.map((h) => h.rowid)))
+        .map((r) => [r.rowid, r]),
+    );
     const scaled = (d: number | undefined) => (d === undefined ? null : Math.min(1, Math.max(0, d / 2)));
-    return [...fused.entries()]
-      .map(([rowid, score]) => ({ row: rows.get(Number(rowid))!, score }))
-      .sort((a, b) => b.score - a.score || (distances.get(a.row.rowid) ?? 2) - (distances.get(b.row.rowid) ?? 2))
-      .slice(0, limit)
-      .map(({ row, score }) => ({
-        memory: toMemory(row),
-        vector_distance: scaled(distances.get(row.rowid)) ?? 1,
-        key_distance: scaled(keyDistances.get(row.rowid)),
-        lexical: lexical.get(row.rowid) ?? 0,
-        score,
-      }));
+    return hits.map(({ rowid, score }) => ({
+      memory: toMemory(rows.get(rowid)!),
+      vector_distance: scaled(distances.get(rowid)) ?? 1,
+      key_distance: scaled(keyDistances.get(rowid)),
+      lexical: lexical.get(rowid) ?? 0,
+      score,
+    }));
   }
 
-  /** The memories whose keys are nearest to the query, with each one's closest key distance. */
-  private nearestByKeys(userId: string, embedding: Float32Array, scope: { sql: string; params: unknown[] }, pool: number) {
-    const k = Math.min(KNN_MAX, pool * KNN_OVERSAMPLE);
-    const knn = this
-      .statement<[Float32Array, string, number], { rowid: number; distance: number }>(
-        'SELECT rowid, distance FROM memory_key_vectors WHERE embedding MATCH ? AND user_id = ? AND k = ?',
+  /** BM25 over the wording and the keys (or the wording alone), within the user's postings. */
+  private lexicalMatches(userId: string, text: string, scope: Scope, pool: number, keys: boolean): { rowid: number; bm25: number }[] {
+    const terms = queryTerms(text);
+    if (terms.length === 0) return [];
+    const words = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+    return this
+      .statement<unknown[], { rowid: number; bm25: number }>(
+        `SELECT f.rowid AS rowid, bm25(memories_fts, ${BM25_WEIGHTS.memory}, ${BM25_WEIGHTS.keys}, 0) AS bm25
+           FROM memories_fts f
+           JOIN memories m ON m.rowid = f.rowid
+          WHERE memories_fts MATCH ? AND ${scope.sql}
+          ORDER BY bm25 LIMIT ?`,
       )
-      .all(embedding, userId, k);
-    const distances = new Map<number, number>();
-    if (knn.length === 0) return { rows: [] as MemoryRow[], distances };
-    const owners = this
-      .statement<[string], { rowid: number; memory_rowid: number }>(
-        'SELECT rowid, memory_rowid FROM memory_keys WHERE rowid IN (SELECT value FROM json_each(?))',
-      )
-      .all(JSON.stringify(knn.map((n) => n.rowid)));
-    const ownerOf = new Map(owners.map((o) => [o.rowid, o.memory_rowid]));
-    for (const { rowid, distance } of knn) {
-      const owner = ownerOf.get(rowid);
-      if (owner !== undefined && !distances.has(owner)) distances.set(owner, distance);
-    }
+      .all(`{user_token} : "${userToken(userId)}" AND ${keys ? '{memory keys}' : '{memory}'} : (${words})`, ...scope.params, pool);
+  }
+
+  /** Of the given rowids, those that pass the filter. */
+  private passing(rowids: number[], scope: Scope): Set<number> {
+    if (rowids.length === 0) return new Set();
     const rows = this
-      .statement<unknown[], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?)) AND ${scope.sql}`)
-      .all(JSON.stringify([...distances.keys()]), ...scope.params)
-      .sort((a, b) => distances.get(a.rowid)! - distances.get(b.rowid)!)
-      .slice(0, pool);
-    return { rows, distances };
+      .statement<unknown[], { rowid: number }>(`SELECT m.rowid AS rowid FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?)) AND ${scope.sql}`)
+      .all(JSON.stringify(rowids), ...scope.params);
+    return new Set(rows.map((r) => r.rowid));
   }
 
-  /** The closest key distance of each given memory that has keys. */
-  private keyDistances(embedding: Float32Array, memoryRowids: number[]): Map<number, number> {
-    const keys = this
-      .statement<[string], { rowid: number; memory_rowid: number }>(
-        'SELECT rowid, memory_rowid FROM memory_keys WHERE memory_rowid IN (SELECT value FROM json_each(?))',
-      )
-      .all(JSON.stringify(memoryRowids));
-    const best = new Map<number, number>();
-    if (keys.length === 0) return best;
-    const ownerOf = new Map(keys.map((k) => [k.rowid, k.memory_rowid]));
-    for (const d of this
-      .statement<[Float32Array, string], { rowid: number; distance: number }>(
-        'SELECT rowid, vec_distance_cosine(embedding, ?) AS distance FROM memory_key_vectors WHERE rowid IN (SELECT value FROM json_each(?))',
-      )
-      .all(embedding, JSON.stringify(keys.map((k) => k.rowid)))) {
-      const owner = ownerOf.get(d.rowid)!;
-      best.set(owner, Math.min(best.get(owner) ?? Infinity, d.distance));
+  /**
+   * The memories whose keys are nearest to the query, with each one's
+   * closest key distance. Filters are applied to the owners; k grows while
+   * they leave fewer than the pool and more keys exist.
+   */
+  private nearestByKeys(userId: string, embedding: Float32Array, scope: Scope, pool: number): { rowid: number; distance: number }[] {
+    const knnStatement = this.statement<[Float32Array, string, number], { rowid: number; distance: number }>(
+      'SELECT rowid, distance FROM memory_key_vectors WHERE embedding MATCH ? AND user_id = ? AND k = ?',
+    );
+    for (let k = Math.min(KNN_MAX, Math.ceil(pool * KNN_FIRST.keys)); ; k = Math.min(KNN_MAX, k * KNN_GROWTH)) {
+      const knn = knnStatement.all(embedding, userId, k);
+      if (knn.length === 0) return [];
+      const ownerOf = new Map(
+        this
+          .statement<[string], { rowid: number; memory_rowid: number }>('SELECT rowid, memory_rowid FROM memory_keys WHERE rowid IN (SELECT value FROM json_each(?))')
+          .all(JSON.stringify(knn.map((n) => n.rowid)))
+          .map((o) => [o.rowid, o.memory_rowid]),
+      );
+      const best = new Map<number, number>();
+      // KNN answers nearest first: the first key seen of a memory is its closest.
+      for (const { rowid, distance } of knn) {
+        const owner = ownerOf.get(rowid);
+        if (owner !== undefined && !best.has(owner)) best.set(owner, distance);
+      }
+      const passing = this.passing([...best.keys()], scope);
+      const found = [...best].filter(([rowid]) => passing.has(rowid));
+      if (found.length >= pool || knn.length < k || k === KNN_MAX) {
+        return found.slice(0, pool).map(([rowid, distance]) => ({ rowid, distance }));
+      }
     }
-    return best;
+  }
+
+  /** Adds the closest key distance of each given memory that has keys. */
+  private fillKeyDistances(embedding: Float32Array, memoryRowids: number[], into: Map<number, number>): void {
+    const keysOf = this.statement<[number], { rowid: number }>('SELECT rowid FROM memory_keys WHERE memory_rowid = ?');
+    const keyDistance = this.statement<[Float32Array, bigint], { distance: number }>(
+      'SELECT vec_distance_cosine(embedding, ?) AS distance FROM memory_key_vectors WHERE rowid = ?',
+    );
+    for (const memoryRowid of memoryRowids) {
+      for (const { rowid } of keysOf.all(memoryRowid)) {
+        const found = keyDistance.get(embedding, BigInt(rowid));
+        if (found) into.set(memoryRowid, Math.min(into.get(memoryRowid) ?? Infinity, found.distance));
+      }
+    }
   }
 
   /**
    * The user's `pool` nearest memories that pass the filter. sqlite-vec's
-   * KNN runs inside the user's partition (brute force in C, milliseconds
-   * for ten thousand vectors), oversampled so filters rarely leave fewer
-   * than the pool. If they do while more neighbours exist, the exact scan
-   * over the user's filtered rows answers instead, so filters stay exact.
+   * KNN runs inside the user's partition (brute force in C), k growing
+   * while filters leave fewer than the pool. If they still do while more
+   * neighbours exist, the exact scan over the user's filtered rows answers
+   * instead, so filters stay exact.
    */
-  private nearest(userId: string, embedding: Float32Array, scope: { sql: string; params: unknown[] }, pool: number): (MemoryRow & { distance: number })[] {
-    const k = Math.min(KNN_MAX, pool * KNN_OVERSAMPLE);
-    const knn = this
-      .statement<[Float32Array, string, number], { rowid: number; distance: number }>(
-        'SELECT rowid, distance FROM memory_vectors WHERE embedding MATCH ? AND user_id = ? AND k = ?',
-      )
-      .all(embedding, userId, k);
-    const distance = new Map(knn.map((n) => [n.rowid, n.distance]));
-    const rows = knn.length
-      ? this
-          .statement<unknown[], MemoryRow>(`SELECT ${M_COLUMNS} FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?)) AND ${scope.sql}`)
-          .all(JSON.stringify(knn.map((n) => n.rowid)), ...scope.params)
-      : [];
-    if (rows.length >= pool || knn.length < k) {
-      return rows
-        .map((r) => ({ ...r, distance: distance.get(r.rowid)! }))
-        .sort((a, b) => a.distance - b.distance)
-        .slice(0, pool);
+  private nearest(userId: string, embedding: Float32Array, scope: Scope, pool: number): { rowid: number; distance: number }[] {
+    const knnStatement = this.statement<[Float32Array, string, number], { rowid: number; distance: number }>(
+      'SELECT rowid, distance FROM memory_vectors WHERE embedding MATCH ? AND user_id = ? AND k = ?',
+    );
+    for (let k = Math.min(KNN_MAX, Math.ceil(pool * KNN_FIRST.memories)); ; k = Math.min(KNN_MAX, k * KNN_GROWTH)) {
+      const knn = knnStatement.all(embedding, userId, k);
+      const passing = this.passing(knn.map((n) => n.rowid), scope);
+      const found = knn.filter((n) => passing.has(n.rowid));
+      if (found.length >= pool || knn.length < k) return found.slice(0, pool);
+      if (k === KNN_MAX) break;
     }
     return this
-      .statement<unknown[], MemoryRow & { distance: number }>(
-        `SELECT ${M_COLUMNS}, vec_distance_cosine(v.embedding, ?) AS distance
+      .statement<unknown[], { rowid: number; distance: number }>(
+        `SELECT m.rowid AS rowid, vec_distance_cosine(v.embedding, ?) AS distance
            FROM memories m JOIN memory_vectors v ON v.rowid = m.rowid
           WHERE ${scope.sql} AND v.user_id = ?
           ORDER BY distance LIMIT ?`,
@@ -663,13 +696,18 @@ function migrate(db: Database.Database, requested: number | undefined, embedder:
     ['valid_until', 'TEXT'],
     ['superseded_by', 'TEXT'],
     ['keys', "TEXT NOT NULL DEFAULT '[]'"],
+    // Computed, never stored: what the lexical index files the row under (see userToken).
+    ['user_token', "TEXT GENERATED ALWAYS AS ('u' || hex(user_id)) VIRTUAL"],
   ];
   // Read and changed in one IMMEDIATE transaction: an API and a worker opening an old store at once
   // must not both add a column. Rebuilding the lexical index of a large store can take a while.
   db.pragma('busy_timeout = 60000');
   db.transaction(() => {
-    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(memories)').all().map((c) => c.name);
+    // table_xinfo, not table_info: the latter leaves generated columns out.
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_xinfo(memories)').all().map((c) => c.name);
     for (const [column, type] of added) if (!columns.includes(column)) db.exec(`ALTER TABLE memories ADD COLUMN ${column} ${type}`);
+    // Few memories state an attribute: searches by attribute (the user's name, reconciliation) read only those.
+    db.exec("CREATE INDEX IF NOT EXISTS memories_with_attributes ON memories (user_id, created_at) WHERE attributes <> '[]'");
     migrateLexicalIndex(db);
     // Keys whose memory is gone (an erasure before keys were erased with it).
     db.exec('DELETE FROM memory_keys WHERE memory_rowid NOT IN (SELECT rowid FROM memories)');
@@ -698,29 +736,30 @@ function migrate(db: Database.Database, requested: number | undefined, embedder:
 }
 
 /**
- * The lexical index covers the wording and the keys, kept in step by
- * triggers. Stores from before keys had a one-column index: it is rebuilt.
+ * The lexical index covers the wording and the keys, and files each row
+ * under its user's token (a column BM25 gives weight 0), kept in step by
+ * triggers. Stores from before keys or the user token are rebuilt.
  */
 function migrateLexicalIndex(db: Database.Database): void {
   const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'memories_fts'").get();
   const columns = exists ? db.prepare<[], { name: string }>('PRAGMA table_info(memories_fts)').all().map((c) => c.name) : [];
-  if (columns.includes('keys')) return;
+  if (columns.includes('user_token')) return;
   db.exec(`
     DROP TRIGGER IF EXISTS memories_fts_insert;
     DROP TRIGGER IF EXISTS memories_fts_delete;
     DROP TRIGGER IF EXISTS memories_fts_update;
     DROP TABLE IF EXISTS memories_fts;
     CREATE VIRTUAL TABLE memories_fts USING fts5(
-      memory, keys, content='memories', content_rowid='rowid', tokenize='porter unicode61');
+      memory, keys, user_token, content='memories', content_rowid='rowid', tokenize='porter unicode61');
     CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-      INSERT INTO memories_fts (rowid, memory, keys) VALUES (new.rowid, new.memory, new.keys);
+      INSERT INTO memories_fts (rowid, memory, keys, user_token) VALUES (new.rowid, new.memory, new.keys, new.user_token);
     END;
     CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-      INSERT INTO memories_fts (memories_fts, rowid, memory, keys) VALUES ('delete', old.rowid, old.memory, old.keys);
+      INSERT INTO memories_fts (memories_fts, rowid, memory, keys, user_token) VALUES ('delete', old.rowid, old.memory, old.keys, old.user_token);
     END;
     CREATE TRIGGER memories_fts_update AFTER UPDATE OF memory, keys ON memories BEGIN
-      INSERT INTO memories_fts (memories_fts, rowid, memory, keys) VALUES ('delete', old.rowid, old.memory, old.keys);
-      INSERT INTO memories_fts (rowid, memory, keys) VALUES (new.rowid, new.memory, new.keys);
+      INSERT INTO memories_fts (memories_fts, rowid, memory, keys, user_token) VALUES ('delete', old.rowid, old.memory, old.keys, old.user_token);
+      INSERT INTO memories_fts (rowid, memory, keys, user_token) VALUES (new.rowid, new.memory, new.keys, new.user_token);
     END;
     INSERT INTO memories_fts (memories_fts) VALUES ('rebuild');
   `);
