@@ -10,6 +10,8 @@ const USERS = 100;
 const CLIENTS = 4;
 const SECONDS = 8;
 const IN_PROCESS_SECONDS = 4;
+/** One API process per core: the embedded store's searches are synchronous, so one process uses one core. */
+const API_PROCESSES = process.env.BENCH_API_PROCESSES ?? '2';
 
 const ACTIVITIES = 'hiking,cooking Thai food,chess,playing the piano,tennis,gardening,roasting coffee,travel photography,writing Python,learning Rust,jazz,watercolour painting,reading novels,cycling,yoga,sailing,baking sourdough,bouldering,pottery,trail running'.split(',');
 const PLACES = 'Oslo,Lisbon,Berlin,Tokyo,Lima,Cairo,Denver,Porto,Madrid,Seoul,Austin,Dublin'.split(',');
@@ -152,7 +154,7 @@ export async function search(): Promise<BenchResult> {
     const seedSeconds = (performance.now() - t0) / 1000;
 
     const port = await freePort();
-    const apiEnv = { ...env, PORT: String(port), HOST: '127.0.0.1', MNEMO_RATE_LIMIT_SEARCH: '0' };
+    const apiEnv = { ...env, PORT: String(port), HOST: '127.0.0.1', MNEMO_RATE_LIMIT_SEARCH: '0', MNEMO_API_PROCESSES: API_PROCESSES };
     const api = await start('api', apiEnv, started);
     const base = `http://127.0.0.1:${port}`;
     const key = await apiKey('s0', apiEnv);
@@ -195,7 +197,7 @@ export async function search(): Promise<BenchResult> {
         figure('API peak RSS', 'MB', [peakRssMb(api.child.pid!) ?? NaN]),
       ],
       notes: [
-        `embedded store, ${embedder.name} embedder (${embedder.dimension}-d); ${count} memories for the queried user, ${TOTAL} in all, each with one retrieval key (seeded in ${seedSeconds.toFixed(0)} s); limit 10; ${QUERIES.length} queries in turn`,
+        `embedded store, MNEMO_API_PROCESSES=${API_PROCESSES}, ${embedder.name} embedder (${embedder.dimension}-d); ${count} memories for the queried user, ${TOTAL} in all, each with one retrieval key (seeded in ${seedSeconds.toFixed(0)} s); limit 10; ${QUERIES.length} queries in turn`,
       ],
     };
   });
