@@ -9,6 +9,9 @@ import {
   reciprocalRankFusion,
   StaleLeaseError,
   type AppliedJob,
+  type CandidateMemory,
+  type CandidateQuery,
+  type CandidateSet,
   type ListOptions,
   type MemoryFilter,
   type MemoryKey,
@@ -77,6 +80,9 @@ function toMemory(row: MemoryRow): Memory {
       : [{ thread_id: row.thread_id, agent_id: row.agent_id, source: row.source, seen_at: row.created_at, ...provenance }],
   });
 }
+
+/** A cosine distance (0–2) scaled to 0–1, as search hits report it (candidates; search scales its own). */
+const scaledDistance = (d: number | undefined) => (d === undefined ? null : Math.min(1, Math.max(0, d / 2)));
 
 /** SQL for a filter, with its parameters; always scoped to the user. */
 function where(userId: string, filter: MemoryFilter = {}): { sql: string; params: unknown[] } {
@@ -463,6 +469,107 @@ export class SqliteMemoryStore implements MemoryStore {
           ORDER BY distance LIMIT ?`,
       )
       .all(embedding, ...scope.params, userId, pool);
+  }
+
+  /**
+   * search (keys: false) and list (attributes filter) for every fact of a
+   * job, in one read transaction and with the same statements' ranking, but
+   * reading rowids and distances only until the end, where the chosen
+   * memories' four columns are read once for the whole job. No provenance
+   * JSON is parsed and no total counted.
+   */
+  async candidates(userId: string, queries: CandidateQuery[]): Promise<CandidateSet[]> {
+    for (const q of queries) this.checkVector(q.vector);
+    const scope = where(userId);
+    const read = this.db.transaction(() => {
+      const ranked = queries.map((q) => ({
+        nearest: this.nearestByWording(userId, q, scope),
+        sameAttribute: q.attributes.length > 0 ? this.newestStating(userId, q.attributes, q.sameAttribute) : [],
+      }));
+      const rowids = new Set(ranked.flatMap((r) => [...r.nearest.map((n) => n.rowid), ...r.sameAttribute]));
+      const memories = new Map(
+        this
+          .statement<[string], CandidateMemory & { rowid: number }>(
+            'SELECT rowid, id, memory, type, event_time FROM memories WHERE rowid IN (SELECT value FROM json_each(?))',
+          )
+          .all(JSON.stringify([...rowids]))
+          .map(({ rowid, ...memory }) => [rowid, memory]),
+      );
+      return ranked.map((r) => ({
+        nearest: r.nearest.map((n) => ({ memory: memories.get(n.rowid)!, vector_distance: n.vector_distance })),
+        sameAttribute: r.sameAttribute.map((rowid) => memories.get(rowid)!),
+      }));
+    });
+    return read();
+  }
+
+  /** What search ranks first for the query with keys left out, as rowids: the same statements, the same fusion. */
+  private nearestByWording(userId: string, q: CandidateQuery, scope: { sql: string; params: unknown[] }): { rowid: number; vector_distance: number }[] {
+    const pool = Math.max(MIN_CANDIDATES, q.nearest * CANDIDATES_PER_RESULT);
+    const embedding = new Float32Array(q.vector);
+    const k = Math.min(KNN_MAX, pool * KNN_OVERSAMPLE);
+    const knn = this
+      .statement<[Float32Array, string, number], { rowid: number; distance: number }>(
+        'SELECT rowid, distance FROM memory_vectors WHERE embedding MATCH ? AND user_id = ? AND k = ?',
+      )
+      .all(embedding, userId, k);
+    const knnDistance = new Map(knn.map((n) => [n.rowid, n.distance]));
+    const current = knn.length
+      ? this
+          .statement<unknown[], { rowid: number }>(`SELECT m.rowid FROM memories m WHERE m.rowid IN (SELECT value FROM json_each(?)) AND ${scope.sql}`)
+          .all(JSON.stringify(knn.map((n) => n.rowid)), ...scope.params)
+      : [];
+    // As in nearest(): the exact scan answers when the filter left too few of the KNN's neighbours.
+    const byVector =
+      current.length >= pool || knn.length < k
+        ? current
+            .map((r) => ({ rowid: r.rowid, distance: knnDistance.get(r.rowid)! }))
+            .sort((a, b) => a.distance - b.distance)
+            .slice(0, pool)
+        : this
+            .statement<unknown[], { rowid: number; distance: number }>(
+              `SELECT m.rowid, vec_distance_cosine(v.embedding, ?) AS distance
+                 FROM memories m JOIN memory_vectors v ON v.rowid = m.rowid
+                WHERE ${scope.sql} AND v.user_id = ?
+                ORDER BY distance LIMIT ?`,
+            )
+            .all(embedding, ...scope.params, userId, pool);
+    const terms = queryTerms(q.text);
+    const byWording = terms.length
+      ? this
+          .statement<unknown[], { rowid: number }>(
+            `SELECT m.rowid, bm25(memories_fts, ${BM25_WEIGHTS.memory}, ${BM25_WEIGHTS.keys}) AS bm25
+               FROM memories_fts f
+               JOIN memories m ON m.rowid = f.rowid
+              WHERE memories_fts MATCH ? AND ${scope.sql}
+              ORDER BY bm25 LIMIT ?`,
+          )
+          .all(`{memory} : (${terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ')})`, ...scope.params, pool)
+      : [];
+    const distances = new Map(byVector.map((r) => [r.rowid, r.distance]));
+    const missing = byWording.map((r) => r.rowid).filter((rowid) => !distances.has(rowid));
+    if (missing.length > 0) {
+      for (const d of this
+        .statement<[Float32Array, string], { rowid: number; distance: number }>(
+          'SELECT rowid, vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid IN (SELECT value FROM json_each(?))',
+        )
+        .all(embedding, JSON.stringify(missing))) distances.set(d.rowid, d.distance);
+    }
+    const fused = reciprocalRankFusion([byVector.map((r) => String(r.rowid)), [], byWording.map((r) => String(r.rowid))]);
+    return [...fused.entries()]
+      .map(([rowid, score]) => ({ rowid: Number(rowid), score }))
+      .sort((a, b) => b.score - a.score || (distances.get(a.rowid) ?? 2) - (distances.get(b.rowid) ?? 2))
+      .slice(0, q.nearest)
+      .map(({ rowid }) => ({ rowid, vector_distance: scaledDistance(distances.get(rowid)) ?? 1 }));
+  }
+
+  /** list's first page for an attributes filter, as rowids, without the total. */
+  private newestStating(userId: string, attributes: string[], limit: number): number[] {
+    const scope = where(userId, { attributes });
+    return this
+      .statement<unknown[], { rowid: number }>(`SELECT m.rowid FROM memories m WHERE ${scope.sql} ORDER BY m.created_at DESC, m.id LIMIT ?`)
+      .all(...scope.params, limit)
+      .map((r) => r.rowid);
   }
 
   async get(userId: string, id: string): Promise<Memory | null> {
