@@ -268,6 +268,39 @@ export function describeMemoryStoreContract(
       expect(await store.search('carol', { text: 'Stripe', vector: embedder.embedOne('Stripe'), limit: 10 })).toEqual([]);
     });
 
+    it("gives reconciliation's candidates for a job's facts at once: what search without keys and an attributes list give each, current memories only", async () => {
+      await seed('alice', [
+        { text: 'User lives in Denver', attributes: ['home_city'] },
+        { text: 'User lives in Boulder', attributes: ['home_city'] },
+        { text: 'User works as a nurse at St Marys', attributes: ['job_title', 'employer'] },
+        { text: 'User enjoys hiking in the Alps' },
+        { text: 'User has a cat named Miso', keys: ['my cat Miso lives in Denver with me'] },
+      ]);
+      await seed('bob', [{ text: 'User lives in Denver too', attributes: ['home_city'] }], 10);
+      await write('alice', 'job-close', [{ action: 'create', seed: { text: 'User lives in Oslo', attributes: ['home_city'] }, supersedes: [idOf('alice', 'User lives in Boulder')] }], 20);
+      const facts = [
+        { text: 'User moved to Denver', attributes: ['home_city'] },
+        { text: 'User likes hiking', attributes: [] },
+        { text: 'User is a doctor at St Marys', attributes: ['job_title', 'employer'] },
+      ];
+      const queries = facts.map((f) => ({ vector: embedder.embedOne(f.text), text: f.text, attributes: f.attributes, nearest: 3, sameAttribute: 2 }));
+      const sets = await store.candidates('alice', queries);
+
+      const pick = ({ id, memory, type, event_time }: { id: string; memory: string; type: MemoryType; event_time: string | null }) => ({ id, memory, type, event_time });
+      for (const [i, q] of queries.entries()) {
+        const hits = await store.search('alice', { vector: q.vector, text: q.text, limit: q.nearest, keys: false });
+        const listed = q.attributes.length ? (await store.list('alice', { page: 1, pageSize: q.sameAttribute, filter: { attributes: q.attributes } })).items : [];
+        expect(sets[i]!.nearest).toEqual(hits.map((h) => ({ memory: pick(h.memory), vector_distance: h.vector_distance })));
+        expect(sets[i]!.sameAttribute).toEqual(listed.map(pick));
+      }
+      const all = sets.flatMap((s) => [...s.nearest.map((n) => n.memory.memory), ...s.sameAttribute.map((m) => m.memory)]);
+      expect(all).not.toContain('User lives in Boulder');
+      expect(all).not.toContain('User lives in Denver too');
+      expect(sets[0]!.sameAttribute.map((m) => m.memory)).toEqual(['User lives in Oslo', 'User lives in Denver']);
+      expect(sets[1]!.nearest[0]!.memory.memory).toBe('User enjoys hiking in the Alps');
+      expect(await store.candidates('carol', queries)).toEqual(queries.map(() => ({ nearest: [], sameAttribute: [] })));
+    });
+
     it('updates text (re-embedded), categories and type; search follows the new text', async () => {
       await seed('alice', [{ text: 'User lives in Oslo' }, { text: 'User likes tea' }]);
       const id = memoryId('alice', 'User lives in Oslo');

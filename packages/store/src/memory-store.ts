@@ -127,6 +127,30 @@ export interface SearchHit {
   score: number;
 }
 
+/**
+ * What reconciliation compares one new fact with: its `nearest` current
+ * memories as `search` ranks them with keys left out (vector and wording
+ * fused), and the `sameAttribute` newest current memories stating any of
+ * its attributes.
+ */
+export interface CandidateQuery {
+  vector: number[];
+  text: string;
+  attributes: string[];
+  nearest: number;
+  sameAttribute: number;
+}
+
+/** Only what reconciliation reads of a memory: not its provenance, keys or history. */
+export type CandidateMemory = Pick<Memory, 'id' | 'memory' | 'type' | 'event_time'>;
+
+export interface CandidateSet {
+  /** Best first, each with its scaled vector distance as in SearchHit. */
+  nearest: { memory: CandidateMemory; vector_distance: number }[];
+  /** Newest first, as `list` orders them. */
+  sameAttribute: CandidateMemory[];
+}
+
 export interface MemoryPatch {
   memory?: string;
   /** Required with memory: the new text's embedding. */
@@ -160,6 +184,13 @@ export interface MemoryStore {
   appliedJob(userId: string, jobId: string): Promise<AppliedJob | null>;
   /** Hybrid retrieval: vector similarity fused with lexical matching, best first. Current memories unless the filter says otherwise. */
   search(userId: string, query: SearchQuery): Promise<SearchHit[]>;
+  /**
+   * Reconciliation's candidates for every fact of a job, in one call: the
+   * same memories `search` (keys: false) and `list` (attributes filter)
+   * would give for each query, read without the columns reconciliation
+   * does not use.
+   */
+  candidates(userId: string, queries: CandidateQuery[]): Promise<CandidateSet[]>;
   /** Superseded memories too. */
   get(userId: string, id: string): Promise<Memory | null>;
   /** Newest first, stable across pages (ties broken by id). */

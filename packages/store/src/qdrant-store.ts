@@ -7,6 +7,8 @@ import {
   queryTerms,
   reciprocalRankFusion,
   type AppliedJob,
+  type CandidateQuery,
+  type CandidateSet,
   type ListOptions,
   type MemoryFilter,
   type MemoryPatch,
@@ -313,6 +315,23 @@ export class QdrantMemoryStore implements MemoryStore {
         lexical: lexicalScore.get(id) ?? 0,
         score,
       }));
+  }
+
+  /** One search and one list per query, concurrently: Qdrant's round trips overlap. */
+  async candidates(userId: string, queries: CandidateQuery[]): Promise<CandidateSet[]> {
+    const pick = ({ id, memory, type, event_time }: Memory) => ({ id, memory, type, event_time });
+    return Promise.all(
+      queries.map(async (q) => {
+        const [hits, stating] = await Promise.all([
+          this.search(userId, { vector: q.vector, text: q.text, limit: q.nearest, keys: false }),
+          q.attributes.length > 0 ? this.list(userId, { page: 1, pageSize: q.sameAttribute, filter: { attributes: q.attributes } }) : { items: [] },
+        ]);
+        return {
+          nearest: hits.map((h) => ({ memory: pick(h.memory), vector_distance: h.vector_distance })),
+          sameAttribute: stating.items.map(pick),
+        };
+      }),
+    );
   }
 
   async get(userId: string, id: string): Promise<Memory | null> {

@@ -9,6 +9,9 @@ import {
   reciprocalRankFusion,
   StaleLeaseError,
   type AppliedJob,
+  type CandidateMemory,
+  type CandidateQuery,
+  type CandidateSet,
   type ListOptions,
   type MemoryFilter,
   type MemoryKey,
@@ -89,6 +92,9 @@ interface Scope {
   sql: string;
   params: unknown[];
 }
+
+/** A cosine distance (0–2) scaled to 0–1, as search hits and candidates report it. */
+const scaledDistance = (d: number | undefined) => (d === undefined ? null : Math.min(1, Math.max(0, d / 2)));
 
 /** SQL for a filter, with its parameters; always scoped to the user. */
 function where(userId: string, filter: MemoryFilter = {}): Scope {
@@ -389,11 +395,10 @@ export class SqliteMemoryStore implements MemoryStore {
         .all(JSON.stringify(hits.map((h) => h.rowid)))
         .map((r) => [r.rowid, r]),
     );
-    const scaled = (d: number | undefined) => (d === undefined ? null : Math.min(1, Math.max(0, d / 2)));
     return hits.map(({ rowid, score }) => ({
       memory: toMemory(rows.get(rowid)!),
-      vector_distance: scaled(distances.get(rowid)) ?? 1,
-      key_distance: scaled(keyDistances.get(rowid)),
+      vector_distance: scaledDistance(distances.get(rowid)) ?? 1,
+      key_distance: scaledDistance(keyDistances.get(rowid)),
       lexical: lexical.get(rowid) ?? 0,
       score,
     }));
@@ -496,6 +501,70 @@ export class SqliteMemoryStore implements MemoryStore {
           ORDER BY distance LIMIT ?`,
       )
       .all(embedding, ...scope.params, userId, pool);
+  }
+
+  /**
+   * search (keys: false) and list (attributes filter) for every fact of a
+   * job, in one read transaction and with the same statements' ranking, but
+   * reading rowids and distances only until the end, where the chosen
+   * memories' four columns are read once for the whole job. No provenance
+   * JSON is parsed and no total counted.
+   */
+  async candidates(userId: string, queries: CandidateQuery[]): Promise<CandidateSet[]> {
+    for (const q of queries) this.checkVector(q.vector);
+    const scope = where(userId);
+    const read = this.db.transaction(() => {
+      const ranked = queries.map((q) => ({
+        nearest: this.nearestByWording(userId, q, scope),
+        sameAttribute: q.attributes.length > 0 ? this.newestStating(userId, q.attributes, q.sameAttribute) : [],
+      }));
+      const rowids = new Set(ranked.flatMap((r) => [...r.nearest.map((n) => n.rowid), ...r.sameAttribute]));
+      const memories = new Map(
+        this
+          .statement<[string], CandidateMemory & { rowid: number }>(
+            'SELECT rowid, id, memory, type, event_time FROM memories WHERE rowid IN (SELECT value FROM json_each(?))',
+          )
+          .all(JSON.stringify([...rowids]))
+          .map(({ rowid, ...memory }) => [rowid, memory]),
+      );
+      return ranked.map((r) => ({
+        nearest: r.nearest.map((n) => ({ memory: memories.get(n.rowid)!, vector_distance: n.vector_distance })),
+        sameAttribute: r.sameAttribute.map((rowid) => memories.get(rowid)!),
+      }));
+    });
+    return read();
+  }
+
+  /** What search ranks first for the query with keys left out, as rowids: the same statements, the same fusion. */
+  private nearestByWording(userId: string, q: CandidateQuery, scope: Scope): { rowid: number; vector_distance: number }[] {
+    const pool = Math.max(MIN_CANDIDATES, q.nearest * CANDIDATES_PER_RESULT);
+    const embedding = new Float32Array(q.vector);
+    const byVector = this.nearest(userId, embedding, scope, pool);
+    const byWording = this.lexicalMatches(userId, q.text, scope, pool, false);
+    const distances = new Map(byVector.map((r) => [r.rowid, r.distance]));
+    const memoryDistance = this.statement<[Float32Array, bigint], { distance: number }>(
+      'SELECT vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid = ?',
+    );
+    for (const { rowid } of byWording) {
+      if (distances.has(rowid)) continue;
+      const found = memoryDistance.get(embedding, BigInt(rowid));
+      if (found) distances.set(rowid, found.distance);
+    }
+    const fused = reciprocalRankFusion([byVector.map((r) => String(r.rowid)), [], byWording.map((r) => String(r.rowid))]);
+    return [...fused.entries()]
+      .map(([rowid, score]) => ({ rowid: Number(rowid), score }))
+      .sort((a, b) => b.score - a.score || (distances.get(a.rowid) ?? 2) - (distances.get(b.rowid) ?? 2))
+      .slice(0, q.nearest)
+      .map(({ rowid }) => ({ rowid, vector_distance: scaledDistance(distances.get(rowid)) ?? 1 }));
+  }
+
+  /** list's first page for an attributes filter, as rowids, without the total. */
+  private newestStating(userId: string, attributes: string[], limit: number): number[] {
+    const scope = where(userId, { attributes });
+    return this
+      .statement<unknown[], { rowid: number }>(`SELECT m.rowid FROM memories m WHERE ${scope.sql} ORDER BY m.created_at DESC, m.id LIMIT ?`)
+      .all(...scope.params, limit)
+      .map((r) => r.rowid);
   }
 
   async get(userId: string, id: string): Promise<Memory | null> {

@@ -18,10 +18,9 @@ export function isWellFormedMemory(text: string, evidence = text): boolean {
   const words = text.split(/\s+/).filter(Boolean);
   const subjectFirst = /^User('s)?\b/.test(text);
   if (words.length < (subjectFirst ? MIN_WORDS_WITH_SUBJECT : MIN_WORDS)) return false;
-  const hasVerb = nlp(text).has('#Verb') || nlp(evidence).has('#Verb');
-  if (!hasVerb) return false;
   if (FRAGMENT_START.test(text) || ADDRESSED.test(text)) return false;
   // "User thinks schools": a verb that needs a clause after it, left without one.
   if (/\b(thinks|believes|feels|says|knows|guesses|hopes|wishes)( that)?$/i.test(text.replace(/\s+\S+$/, '')) && words.length < 6) return false;
-  return true;
+  // Last, as it costs a parse; the evidence first, since the clause rules have just parsed it.
+  return nlp(evidence).has('#Verb') || nlp(text).has('#Verb');
 }

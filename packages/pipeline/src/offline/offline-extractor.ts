@@ -1,3 +1,4 @@
+import { memo } from './memo';
 import { nlp } from './parse';
 import { normaliseFact } from '@mnemo/core';
 import type { Analysis, ExtractedFact, Extraction, FactExtractor, Turn } from '../types';
@@ -63,15 +64,19 @@ function splitSharedSubject(clause: string): string[] {
     const m = /\s+and\s+([a-z]+)\b/i.exec(rest);
     if (!m) break;
     const before = rest.slice(0, m.index);
-    const term = nlp(`I ${m[1]}`).terms().eq(1);
-    const bareVerb = term.has('#Verb') && !term.has('(#Gerund|#PastTense|#Modal|#Copula|#Auxiliary)');
-    if (!bareVerb || before.split(/\s+/).length < 3) break;
+    if (!isBareVerb(m[1]!) || before.split(/\s+/).length < 3) break;
     parts.push(before);
     rest = `${subject} ${rest.slice(m.index + m[0].length - m[1]!.length)}`;
   }
   parts.push(rest);
   return parts;
 }
+
+/** In the frame "I <word>", as the second of two statements about one subject. */
+const isBareVerb = memo((word: string): boolean => {
+  const term = nlp(`I ${word}`).terms().eq(1);
+  return term.has('#Verb') && !term.has('(#Gerund|#PastTense|#Modal|#Copula|#Auxiliary)');
+});
 
 /** "Maya, that's..." / "..., Jonas!": the name of whoever is spoken to is not part of the fact. */
 function stripVocatives(sentence: string): string {
@@ -83,6 +88,9 @@ function stripVocatives(sentence: string): string {
   }
   return text.trim();
 }
+
+/** "her English": the word after "her" is a noun or adjective, so "her" is a possessive. */
+const isNounModifierTarget = memo((word: string): boolean => nlp(word).has('(#Noun|#Adjective)') && !nlp(word).has('#Preposition'));
 
 const SUBJECT_PRONOUN = /^(she|he)(?:'s| is| was| has| had|'d| will|'ll)?\b/i;
 
@@ -106,7 +114,7 @@ function resolvePronouns(clause: string, tracker: ReferentTracker, turn: number)
       const lower = word.toLowerCase();
       const next = whole.slice(offset + word.length).trim().split(/\s+/)[0] ?? '';
       // "her English", "his tools": a possessive before a noun; "taking her out": an object.
-      const possessive = lower === 'his' || (lower === 'her' && /^[a-z]/.test(next) && nlp(next).has('(#Noun|#Adjective)') && !nlp(next).has('#Preposition'));
+      const possessive = lower === 'his' || (lower === 'her' && /^[a-z]/.test(next) && isNounModifierTarget(next));
       return possessive ? `${referent.mention}'s` : referent.mention;
     });
   return unresolved ? null : text;
@@ -129,6 +137,12 @@ function withRelation(clause: string, tracker: ReferentTracker): string {
   return referent?.relation ? `${referent.mention}${clause.slice(first!.length)}` : clause;
 }
 
+/** How a clause's first word reads with its subject back: "I flying", "I moved". */
+const subjectlessTags = memo((word: string) => {
+  const term = nlp(`I ${word}`).terms().eq(1);
+  return { gerund: term.has('#Gerund'), pastTense: term.has('#PastTense'), adjective: term.has('#Adjective') };
+});
+
 const SUBJECTLESS_SKIP = /^(please|thanks|thank|let|try|check|look|see|tell|show|give|help|make|imagine|guess|wish|hope|love|like|sounds|seems|looks|feels|means|depends|turns out|happens)\b/i;
 
 /**
@@ -144,11 +158,11 @@ function restoreSubject(clause: string): string | null {
   while (i < words.length - 1 && /^(just|still|finally|already|recently|also|only|never|always|actually|totally|basically|officially)$/i.test(words[i]!)) i++;
   const word = words[i]!.toLowerCase().replace(/[^a-z']/g, '');
   if (!word || /^(it|that|this|there|which|who|he|she|they|you|we|i)$/.test(word)) return null;
-  const term = nlp(`I ${word}`).terms().eq(1);
+  const tags = subjectlessTags(word);
   // "Flying to Lisbon" -> "I am flying to Lisbon": the capital was the sentence's, not a name's.
   const rest = clause.charAt(0).toLowerCase() + clause.slice(1);
-  if (term.has('#Gerund')) return `I am ${rest}`;
-  if (term.has('#PastTense') && !term.has('#Adjective') && !/^(went|was|were|had|did|got it)$/.test(word)) return `I ${rest}`;
+  if (tags.gerund) return `I am ${rest}`;
+  if (tags.pastTense && !tags.adjective && !/^(went|was|were|had|did|got it)$/.test(word)) return `I ${rest}`;
   if (/^(got|gotta)$/.test(word) && words.length > i + 2) return `I ${rest}`;
   return null;
 }

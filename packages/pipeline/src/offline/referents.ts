@@ -1,5 +1,6 @@
 import compromise from 'compromise';
 import { piecesOf, SENTENCE_CHARS } from './bounded-sentences';
+import { memo } from './memo';
 import { nlp } from './parse';
 
 /**
@@ -42,13 +43,15 @@ export const RELATION_WORDS = [...FEMALE, ...MALE, ...NEUTRAL].sort((a, b) => b.
 function genderOf(relation: string | null, name: string | null): Gender {
   if (relation && FEMALE.has(relation)) return 'f';
   if (relation && MALE.has(relation)) return 'm';
-  if (name) {
-    const term = nlp(name).terms().eq(0);
-    if (term.has('#FemaleName')) return 'f';
-    if (term.has('#MaleName')) return 'm';
-  }
-  return '?';
+  return name ? genderOfName(name) : '?';
 }
+
+const genderOfName = memo((name: string): Gender => {
+  const term = nlp(name).terms().eq(0);
+  if (term.has('#FemaleName')) return 'f';
+  if (term.has('#MaleName')) return 'm';
+  return '?';
+});
 
 /** Case matters for the name ("my tortoise Tito", not "my tortoise ate"), so the rest is spelt both ways. */
 const either = (w: string) => w.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
@@ -87,25 +90,25 @@ const NOT_A_NAME = '(#Date|#Month|#WeekDay|#Place|#City|#Country|#Pronoun|#Adver
  * words no dictionary knows ("Priya", "Biscuit" as a dog) that are not
  * dates, places or ordinary words written with a capital.
  */
-export function isNameLike(word: string): boolean {
+export const isNameLike = memo((word: string): boolean => {
   if (!/^[A-Z][a-z]+$/.test(word)) return false;
   const term = nlp(word).terms().eq(0);
   if (term.has('#FirstName')) return true;
   const known = LEXICON[word.toLowerCase()];
   if (known !== undefined) return false;
   return !term.has(NOT_A_NAME);
-}
+});
 
 /**
  * A name that is also an ordinary word ("June", "Will", "Grace", "Art"): in
  * a question it is a name only when capitalised mid-sentence.
  */
-export function isOrdinaryWord(word: string): boolean {
+export const isOrdinaryWord = memo((word: string): boolean => {
   const lower = word.toLowerCase();
   const known = LEXICON[lower];
   if (known !== undefined && !/Name/.test(String(known))) return true;
   return compromise(lower).has('(#Month|#WeekDay|#Modal|#Verb|#Adjective|#Adverb|#Determiner|#Preposition|#Conjunction)');
-}
+});
 
 /** Names in a turn: first names anywhere, other name-like words where a capital is not just a sentence start. */
 function people(text: string): string[] {

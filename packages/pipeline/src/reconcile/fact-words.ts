@@ -1,5 +1,6 @@
 import nlp from 'compromise';
 import stem from 'wink-porter2-stemmer';
+import { memo } from '../offline/memo';
 
 /**
  * The content of a fact as a set of word stems, for deciding whether two
@@ -71,7 +72,8 @@ export function headStem(phrase: string): string | null {
 export function headWord(phrase: string): string | null {
   const words = wordsOf(phrase).filter((w) => !FUNCTION_WORDS.has(w));
   const last = words.at(-1);
-  if (!last) return null;
-  const singular = nlp(last).nouns().toSingular().text().toLowerCase();
-  return singular || last;
+  return last ? singularOf(last) : null;
 }
+
+/** Asked for every stance of every fact and every candidate it is compared with: one parse per word. */
+const singularOf = memo((word: string): string => nlp(word).nouns().toSingular().text().toLowerCase() || word);

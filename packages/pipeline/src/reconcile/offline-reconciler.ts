@@ -1,5 +1,6 @@
 import { agrees, contradicts, factAttributes, type FactAttribute } from './attributes';
 import { contentStems, isSubset } from './fact-words';
+import { memo } from '../offline/memo';
 import type { FactToReconcile, ReconcileCandidate, ReconcileDecision, Reconciler, ReconcileResult } from '../types';
 
 /**
@@ -23,11 +24,16 @@ interface Reading {
   specifics: string;
 }
 
-function read(text: string): Reading {
+/**
+ * A text's reading, remembered: a memory is read again as a candidate of
+ * every fact near it, in this job and the next ones of its user. Readings
+ * are never modified.
+ */
+const read = memo((text: string): Reading => {
   const attributes = factAttributes(text);
   const specifics = (text.match(/\p{N}+|(?<!^)\b\p{Lu}[\p{L}\p{N}]*/gu) ?? []).map((s) => s.toLowerCase()).sort().join(' ');
   return { attributes, keyed: attributes.filter((a) => !a.name.startsWith('stance:')), stems: contentStems(text), specifics };
-}
+});
 
 /** Every keyed attribute of `b` is stated, with the same value, by `a`. */
 function covers(a: Reading, b: Reading): boolean {
@@ -93,7 +99,7 @@ export function relate(fact: FactToReconcile): ReconcileDecision {
 /** The attributes a fact states, as stored on its memory (names only: values are read from the text). */
 /** The attribute names stored on a memory (and filtered on): readable words, never internal stems. */
 export function attributeNames(text: string): string[] {
-  return [...new Set(factAttributes(text).map((a) => a.label ?? a.name))];
+  return [...new Set(read(text).attributes.map((a) => a.label ?? a.name))];
 }
 
 export class OfflineReconciler implements Reconciler {

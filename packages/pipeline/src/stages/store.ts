@@ -1,5 +1,5 @@
 import { memoryId, sumUsage, type LlmUsage } from '@mnemo/core';
-import type { MemoryStore, MemoryToStore, MemoryWrite, WriteResult } from '@mnemo/store';
+import type { CandidateMemory, MemoryStore, MemoryToStore, MemoryWrite, WriteResult } from '@mnemo/store';
 import { attributeNames, relate } from '../reconcile/offline-reconciler';
 import { conversationTime } from './analyze';
 import type {
@@ -71,22 +71,24 @@ function toItems(input: PipelineInput, facts: EmbeddedFact[], now: Date): Memory
   return [...byId.values()];
 }
 
-/** The user's current memories nearest to the fact, and those stating the same attributes. */
-async function candidatesFor(store: MemoryStore, userId: string, item: MemoryToStore): Promise<ReconcileCandidate[]> {
-  const { memory, vector } = item;
-  const [hits, sameAttribute] = await Promise.all([
-    store.search(userId, { vector, text: memory.memory, limit: NEAREST, keys: false }),
-    memory.attributes.length > 0
-      ? store.list(userId, { page: 1, pageSize: SAME_ATTRIBUTE, filter: { attributes: memory.attributes } })
-      : Promise.resolve({ items: [] }),
-  ]);
-  const candidates = new Map<string, ReconcileCandidate>();
-  const add = (m: { id: string; memory: string; type: ReconcileCandidate['type']; event_time: string | null }, distance: number | null) => {
-    if (!candidates.has(m.id)) candidates.set(m.id, { ref: m.id, memory: m.memory, type: m.type, eventTime: m.event_time, distance });
-  };
-  for (const hit of hits) add(hit.memory, hit.vector_distance);
-  for (const m of sameAttribute.items) add(m, null);
-  return [...candidates.values()];
+/**
+ * For each fact, the user's current memories nearest to it and those
+ * stating the same attributes: one store call for the whole job.
+ */
+async function candidatesOf(store: MemoryStore, userId: string, items: MemoryToStore[]): Promise<ReconcileCandidate[][]> {
+  const sets = await store.candidates(
+    userId,
+    items.map(({ memory, vector }) => ({ vector, text: memory.memory, attributes: memory.attributes, nearest: NEAREST, sameAttribute: SAME_ATTRIBUTE })),
+  );
+  return sets.map(({ nearest, sameAttribute }) => {
+    const candidates = new Map<string, ReconcileCandidate>();
+    const add = (m: CandidateMemory, distance: number | null) => {
+      if (!candidates.has(m.id)) candidates.set(m.id, { ref: m.id, memory: m.memory, type: m.type, eventTime: m.event_time, distance });
+    };
+    for (const hit of nearest) add(hit.memory, hit.vector_distance);
+    for (const m of sameAttribute) add(m, null);
+    return [...candidates.values()];
+  });
 }
 
 /** What a decision was made on: if it is unchanged under the lease, the decision still holds. */
@@ -194,7 +196,7 @@ export async function storeFacts(input: PipelineInput, facts: EmbeddedFact[], de
     return outcome(await store.write(userId, jobId, [], deps.now()), null);
   }
 
-  const gather = () => Promise.all(items.map((item) => candidatesFor(store, userId, item)));
+  const gather = () => candidatesOf(store, userId, items);
   const toReconcile = (candidates: ReconcileCandidate[][]): FactToReconcile[] =>
     items.map(({ memory }, i) => ({ text: memory.memory, type: memory.type, eventTime: memory.event_time, candidates: candidates[i]! }));
 
