@@ -90,6 +90,12 @@ describe('POST /v1/memories with a worker', () => {
     expect(res.headers.location).toBe(res.body.status_url);
     expect((await settled(stack, res.body.job_id)).body.status).toBe('completed');
 
+    // A new job is reported in the state it entered; the same conversation again reports where its job is now.
+    const fresh = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'async-3' }, USER_KEY, '/v1/memories?async=true');
+    expect(fresh.body.status).toBe('waiting');
+    const again = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'async-1' }, USER_KEY, '/v1/memories?async=true');
+    expect(again.body).toMatchObject({ job_id: res.body.job_id, status: 'completed' });
+
     const preferred = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'async-2' }).set('Prefer', 'respond-async');
     expect(preferred.status).toBe(202);
     expect(preferred.headers['preference-applied']).toBe('respond-async');

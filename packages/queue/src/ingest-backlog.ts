@@ -26,6 +26,31 @@ for i = 1, #ARGV, 3 do
 end
 return added`;
 
+/**
+ * ADD for the jobs whose key (KEYS[5 + i]) does not exist yet, in the same
+ * round trip that tells which exist: a known job (a duplicate, a failed one
+ * to replace) is not counted here, a new one is.
+ */
+const ADD_UNLESS_QUEUED = `
+local known = {}
+for i = 1, #ARGV, 3 do
+  local n = (i + 2) / 3
+  if redis.call('EXISTS', KEYS[5 + n]) == 1 then
+    known[n] = 1
+  else
+    known[n] = 0
+    local id, user, bytes = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+    if redis.call('HSETNX', KEYS[1], id, user) == 1 then
+      redis.call('HSET', KEYS[2], id, bytes)
+      redis.call('HINCRBY', KEYS[3], user, 1)
+      redis.call('HINCRBY', KEYS[4], user, bytes)
+      redis.call('HINCRBY', KEYS[5], 'jobs', 1)
+      redis.call('HINCRBY', KEYS[5], 'bytes', bytes)
+    end
+  end
+end
+return known`;
+
 const REMOVE = `
 local removed = 0
 for i = 1, #ARGV do
@@ -59,6 +84,23 @@ export class IngestBacklog {
   async add(jobs: { jobId: string; userId: string; bytes: number }[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.redis.eval(ADD, this.keys.length, ...this.keys, ...jobs.flatMap((j) => [j.jobId, j.userId, String(j.bytes)]));
+  }
+
+  /**
+   * For each job, whether its queue key exists; the ones that do not are
+   * counted as add does, in one round trip. `jobKey` names a job's key in
+   * the queue.
+   */
+  async addUnlessQueued(jobs: { jobId: string; userId: string; bytes: number }[], jobKey: (jobId: string) => string): Promise<boolean[]> {
+    if (jobs.length === 0) return [];
+    const known = (await this.redis.eval(
+      ADD_UNLESS_QUEUED,
+      this.keys.length + jobs.length,
+      ...this.keys,
+      ...jobs.map((j) => jobKey(j.jobId)),
+      ...jobs.flatMap((j) => [j.jobId, j.userId, String(j.bytes)]),
+    )) as number[];
+    return known.map((k) => k === 1);
   }
 
   /** Uncounts jobs that started (or were removed); one not counted is ignored. */

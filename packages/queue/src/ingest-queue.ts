@@ -124,7 +124,8 @@ export class IngestQueue {
   async admit(userId: string, conversation: Conversation, idempotencyKey?: string, keyId?: string): Promise<{ job: IngestJob; duplicate: boolean }> {
     const [admission] = await this.submit([{ userId, conversation, idempotencyKey }], keyId);
     if ('refused' in admission!) throw admission.refused;
-    const job = await this.queue.getJob(admission!.jobId);
+    // A new job is the one addBulk returned: reading it back would cost a round trip per request.
+    const job = admission!.job ?? (await this.queue.getJob(admission!.jobId));
     if (!job) throw new Error(`job ${admission!.jobId} vanished right after it was enqueued`);
     return { job, duplicate: admission!.duplicate };
   }
@@ -135,7 +136,7 @@ export class IngestQueue {
    * an import never holds up a user waiting for an answer.
    */
   async enqueueMany(items: Submission[], keyId?: string): Promise<Admission[]> {
-    return this.submit(items, keyId, IMPORT_PRIORITY);
+    return (await this.submit(items, keyId, IMPORT_PRIORITY)).map(({ job: _job, ...admission }) => admission);
   }
 
   /**
@@ -149,7 +150,7 @@ export class IngestQueue {
    *   with fresh attempts.
    * - Any other known id: a duplicate, not added again.
    */
-  private async submit(items: Submission[], keyId: string | undefined, priority?: number): Promise<Admission[]> {
+  private async submit(items: Submission[], keyId: string | undefined, priority?: number): Promise<(Admission & { job?: IngestJob })[]> {
     const receivedAt = new Date().toISOString();
     const prepared = items.map(({ userId, conversation, idempotencyKey }) => {
       const jobId = ingestJobId(userId, conversation, idempotencyKey);
@@ -158,16 +159,21 @@ export class IngestQueue {
       return { jobId, digest, data, userId, bytes: conversationBytes(conversation), oversized: oversizedConversation(conversation, this.config.MNEMO_MAX_BODY_BYTES) };
     });
     assertRedisReady(this.command);
-    const known = await this.known(prepared.map((p) => p.jobId));
-    const admissions: Admission[] = [];
+    // One round trip tells which ids are known and counts the new ones in the backlog:
+    // counted before they are added, since a worker uncounts a job when it starts, which may be at once.
+    const fitting = prepared.filter((p) => !p.oversized);
+    const knownIds = new Set<string>();
+    const flags = await this.backlog.addUnlessQueued(fitting, (id) => this.jobKey(id));
+    fitting.forEach((p, i) => flags[i] && knownIds.add(p.jobId));
+    const admissions: (Admission & { job?: IngestJob })[] = [];
     const fresh: typeof prepared = [];
     const failed: { item: (typeof prepared)[number]; job: IngestJob }[] = [];
-    for (const [i, item] of prepared.entries()) {
+    for (const item of prepared) {
       if (item.oversized) {
         admissions.push({ jobId: item.jobId, refused: item.oversized });
         continue;
       }
-      const job = known[i] ? await this.queue.getJob(item.jobId) : undefined;
+      const job = knownIds.has(item.jobId) ? await this.queue.getJob(item.jobId) : undefined;
       if (!job) {
         // Two items of one request with the same id are one job.
         if (!fresh.some((f) => f.jobId === item.jobId)) fresh.push(item);
@@ -188,23 +194,27 @@ export class IngestQueue {
       }
       if ((await job.getState()) === 'failed') {
         failed.push({ item, job });
-        admissions.push({ jobId: item.jobId, duplicate: false });
+        admissions.push({ jobId: item.jobId, duplicate: false, job });
         continue;
       }
-      admissions.push({ jobId: item.jobId, duplicate: true });
+      admissions.push({ jobId: item.jobId, duplicate: true, job });
     }
+    // A known id whose job vanished between the check and getJob (removed by retention) is added as new:
+    // it was not counted by the check, so it is counted here.
+    const uncounted = fresh.filter((f) => knownIds.has(f.jobId));
     const counted = [...fresh, ...failed.map((f) => f.item)];
-    // Counted before they are added: a worker uncounts a job when it starts, which may be at once.
-    await this.backlog.add(counted.map(({ jobId, userId, bytes }) => ({ jobId, userId, bytes })));
+    await this.backlog.add([...uncounted, ...failed.map((f) => f.item)].map(({ jobId, userId, bytes }) => ({ jobId, userId, bytes })));
     if (fresh.length > 0) {
       try {
-        await this.queue.addBulk(
+        const added = await this.queue.addBulk(
           fresh.map((f) => ({
             name: INGEST_QUEUE.jobName,
             data: sealJobData(this.cipher, f.data),
             opts: { jobId: f.jobId, ...(priority !== undefined ? { priority } : {}) },
           })),
         );
+        const byId = new Map(added.map((job) => [job.id, job]));
+        for (const admission of admissions) if (!('refused' in admission) && !admission.job) admission.job = byId.get(admission.jobId);
       } catch (err) {
         // Nothing was added: uncount it too, or the user's share would stay taken by jobs that do not exist.
         await this.backlog.remove(fresh.map((f) => f.jobId)).catch((undo: unknown) => {
@@ -238,7 +248,6 @@ export class IngestQueue {
     return this.backlog.read(userId);
   }
 
-  /** Whether each job id is in the queue already (in any state). */
   private statsFailed(err: unknown, jobIds: string[]): void {
     this.logger.warn('could not record pipeline stats', {
       figure: 'enqueued',
@@ -248,11 +257,9 @@ export class IngestQueue {
     });
   }
 
-  private async known(jobIds: string[]): Promise<boolean[]> {
-    const tx = this.command.multi();
-    for (const id of jobIds) tx.exists(`${this.config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}:${id}`);
-    const replies = (await tx.exec()) ?? [];
-    return jobIds.map((_, i) => replies[i]?.[1] === 1);
+  /** The Redis key of a job of the ingest queue (BullMQ's layout). */
+  private jobKey(jobId: string): string {
+    return `${this.config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}:${jobId}`;
   }
 
   /** Jobs waiting to start, live and imported: what backpressure looks at. */

@@ -76,7 +76,8 @@ export function memoriesRouter({ ingest, syncWaitMs, jsonBody, spendGuard }: Mem
         .location(`/v1/jobs/${encodeURIComponent(jobId)}`)
         .json(acceptedBody(jobId, status ?? (await job.getState())));
     };
-    if (wantsAsync) return accepted();
+    // A job added (or a failed one run again) by this request is waiting: no need to read its state back.
+    if (wantsAsync) return accepted(duplicate ? undefined : 'waiting');
 
     const outcome = await ingest.waitFor(job, syncWaitMs);
     switch (outcome.kind) {
