@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { SqliteMemoryStore, StaleLeaseError } from '@mnemo/store';
@@ -23,6 +25,20 @@ describe('SqliteMemoryStore specifics', () => {
     dir = makeTempDir('store');
   });
   afterEach(() => removeTempDir(dir));
+
+  it('opens a new data dir from two processes at once (two workers starting together)', async () => {
+    // The built store, as a worker process loads it; each process opens, writes store_meta, closes.
+    const script = `const { SqliteMemoryStore } = require(${JSON.stringify(path.resolve(__dirname, '../../packages/store/dist'))});
+      SqliteMemoryStore.open(process.argv[1], 8, 'test').close();`;
+    const run = promisify(execFile);
+    for (let round = 0; round < 5; round++) {
+      const fresh = path.join(dir, `round-${round}`);
+      await Promise.all([run(process.execPath, ['-e', script, fresh]), run(process.execPath, ['-e', script, fresh])]);
+      const store = SqliteMemoryStore.open(fresh, 8, 'test');
+      expect(store.builtWith()).toEqual({ embedder: 'test', dimension: 8 });
+      await store.close();
+    }
+  });
 
   it('refuses to open a data dir built for another vector size', async () => {
     const store = SqliteMemoryStore.open(dir, 8);

@@ -179,8 +179,8 @@ export class SqliteMemoryStore implements MemoryStore {
     const db = new Database(path.join(dataDir, SqliteMemoryStore.FILE));
     let size: number;
     try {
-      db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');
+      enableWal(db);
       db.pragma('synchronous = NORMAL');
       sqliteVec.load(db);
       size = migrate(db, dimension, embedder);
@@ -710,6 +710,26 @@ export class SqliteMemoryStore implements MemoryStore {
 }
 
 /** Brings the schema up to date; returns the store's vector size. */
+/**
+ * Switches the file to WAL (it stays so). On a new file two processes
+ * opening it at once (two workers starting together) contend for the lock
+ * the switch needs, and SQLite answers SQLITE_BUSY without calling the busy
+ * handler: retry for as long as busy_timeout would have waited.
+ */
+function enableWal(db: Database.Database, waitMs = 5_000): void {
+  const deadline = Date.now() + waitMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10); // open() is synchronous; a short sleep, not a spin
+    }
+  }
+}
+
 function migrate(db: Database.Database, requested: number | undefined, embedder: string | undefined): number {
   db.exec(`
     CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
