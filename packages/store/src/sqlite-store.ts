@@ -376,14 +376,7 @@ export class SqliteMemoryStore implements MemoryStore {
     // Ties in the fused score are broken by vector distance: every row tied with the last one kept needs its distance.
     const cutoff = fused[Math.min(limit, fused.length) - 1]?.score ?? Infinity;
     const chosen = fused.filter((f) => f.score >= cutoff);
-    const memoryDistance = this.statement<[Float32Array, bigint], { distance: number }>(
-      'SELECT vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid = ?',
-    );
-    for (const { rowid } of chosen) {
-      if (distances.has(rowid)) continue;
-      const found = memoryDistance.get(embedding, BigInt(rowid));
-      if (found) distances.set(rowid, found.distance);
-    }
+    this.fillMemoryDistances(embedding, chosen, distances);
     const hits = chosen
       .sort((a, b) => b.score - a.score || (distances.get(a.rowid) ?? 2) - (distances.get(b.rowid) ?? 2))
       .slice(0, limit);
@@ -536,20 +529,25 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   /** What search ranks first for the query with keys left out, as rowids: the same statements, the same fusion. */
+  /** The memory-vector distance of each row that `into` lacks, by point lookup (vec0 scans everything for `rowid IN`). */
+  private fillMemoryDistances(embedding: Float32Array, rows: { rowid: number }[], into: Map<number, number>): void {
+    const memoryDistance = this.statement<[Float32Array, bigint], { distance: number }>(
+      'SELECT vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid = ?',
+    );
+    for (const { rowid } of rows) {
+      if (into.has(rowid)) continue;
+      const found = memoryDistance.get(embedding, BigInt(rowid));
+      if (found) into.set(rowid, found.distance);
+    }
+  }
+
   private nearestByWording(userId: string, q: CandidateQuery, scope: Scope): { rowid: number; vector_distance: number }[] {
     const pool = Math.max(MIN_CANDIDATES, q.nearest * CANDIDATES_PER_RESULT);
     const embedding = new Float32Array(q.vector);
     const byVector = this.nearest(userId, embedding, scope, pool);
     const byWording = this.lexicalMatches(userId, q.text, scope, pool, false);
     const distances = new Map(byVector.map((r) => [r.rowid, r.distance]));
-    const memoryDistance = this.statement<[Float32Array, bigint], { distance: number }>(
-      'SELECT vec_distance_cosine(embedding, ?) AS distance FROM memory_vectors WHERE rowid = ?',
-    );
-    for (const { rowid } of byWording) {
-      if (distances.has(rowid)) continue;
-      const found = memoryDistance.get(embedding, BigInt(rowid));
-      if (found) distances.set(rowid, found.distance);
-    }
+    this.fillMemoryDistances(embedding, byWording, distances);
     const fused = reciprocalRankFusion([byVector.map((r) => String(r.rowid)), [], byWording.map((r) => String(r.rowid))]);
     return [...fused.entries()]
       .map(([rowid, score]) => ({ rowid: Number(rowid), score }))
