@@ -1,15 +1,15 @@
 # One image for every mnemo process; the command picks api, worker or cli.
-FROM node:20-bookworm-slim AS build
+FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY packages ./packages
 COPY apps ./apps
-# npm install, not npm ci: see .ci/run (npm 11 lockfiles and other platforms' optional packages).
-RUN npm install --no-audit --no-fund && npm run build && npm prune --omit=dev
+# Exactly the lockfile's versions (it lists every platform's optional packages, so npm ci accepts it here).
+RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production MNEMO_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app /app

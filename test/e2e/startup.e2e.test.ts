@@ -57,3 +57,23 @@ it('mnemo import --help does not print $MNEMO_API_KEY', async () => {
   expect(stdout).toMatch(/--key <key>/);
   expect(stdout + stderr).not.toContain('mnemo_secret_from_the_environment');
 });
+
+it('with MNEMO_ADMIN_PORT serves the dashboard on that port only', async () => {
+  assertBuilt();
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const api = startProcess('api', { PORT: String(port), MNEMO_ADMIN_PORT: String(adminPort), HOST: '127.0.0.1', REDIS_URL: TEST_REDIS_URL, MNEMO_QUEUE_PREFIX: uniquePrefix('admin-port') });
+  try {
+    await api.waitForOutput(/api listening/);
+    expect(api.output).toContain(`dashboard listening`);
+    const publicSide = await fetch(`http://127.0.0.1:${port}/admin/login`);
+    expect(publicSide.status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const login = await fetch(`http://127.0.0.1:${adminPort}/admin/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('<form');
+    // The dashboard port is the dashboard's alone: no /v1 there.
+    expect((await fetch(`http://127.0.0.1:${adminPort}/v1/memories`)).status).toBe(404);
+  } finally {
+    await api.stop();
+  }
+});

@@ -55,9 +55,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.render());
   });
-  // One throttle of failed authentication for the dashboard and /v1: a guesser cannot switch doors.
-  const throttle = new AuthFailureThrottle(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config.MNEMO_AUTH_FAILURES_PER_MINUTE);
-  app.use(adminRouter({ config: deps.config, redis: deps.redis, keys: deps.keys, jobs: deps.jobs, stats, usage, throttle }));
+  // One throttle of failed authentication (kept in Redis) for the dashboard and /v1: a guesser cannot switch doors.
+  const throttle = authFailureThrottle(deps);
+  if (!deps.config.MNEMO_ADMIN_PORT) app.use(adminRouter({ ...deps, stats, usage, throttle }));
 
   const jsonBody = wellFormedJson(deps.config.MNEMO_MAX_BODY_BYTES);
   app.use('/v1', authenticate(deps.keys, throttle), rateLimits(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config));
@@ -95,6 +95,27 @@ export function createApp(deps: AppDeps): Express {
   app.use(userErasureRouter({ store: deps.store, erasure, profileCache: deps.profileCache }));
 
   if (deps.extraRoutes) app.use(deps.extraRoutes);
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function authFailureThrottle(deps: AppDeps): AuthFailureThrottle {
+  return new AuthFailureThrottle(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config.MNEMO_AUTH_FAILURES_PER_MINUTE);
+}
+
+/**
+ * The dashboard alone, for MNEMO_ADMIN_PORT: a port the deployment keeps
+ * private while PORT faces clients.
+ */
+export function createAdminApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(requestLog(deps.logger));
+  const stats = new PipelineStats(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
+  const usage = new LlmUsageTotals(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
+  app.use(adminRouter({ ...deps, stats, usage, throttle: authFailureThrottle(deps) }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

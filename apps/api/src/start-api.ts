@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
+import type { Express, Router } from 'express';
 import { ApiKeyRepository } from '@mnemo/auth';
-import type { Router } from 'express';
 import type { Closeable, Config, Logger } from '@mnemo/core';
 import { createEmbedder, type UserProfile } from '@mnemo/pipeline';
 import { checkEvictionPolicy, createRedis, IngestQueue, JobControl, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
-import { createApp } from './app';
+import { createAdminApp, createApp } from './app';
 
 /**
  * Starts the API: connects, opens the store, listens. Every resource is
@@ -36,14 +36,24 @@ export async function startApi(config: Config, logger: Logger, resources: Closea
   const jobs = new JobControl(redis, config.MNEMO_QUEUE_PREFIX);
   resources.push({ name: 'job control', close: () => jobs.close() });
 
-  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache, jobs, extraRoutes });
+  const deps = { config, logger, redis, keys, ingest, store, embedder, profiles, profileCache, jobs, extraRoutes };
+  await listen(createApp(deps), config.PORT, config.HOST, resources, 'http server');
+  if (config.MNEMO_ADMIN_PORT) {
+    await listen(createAdminApp(deps), config.MNEMO_ADMIN_PORT, config.HOST, resources, 'dashboard server');
+    logger.info('dashboard listening', { url: `http://${config.HOST}:${config.MNEMO_ADMIN_PORT}/admin` });
+  }
+  logger.info('api listening', { url: `http://${config.HOST}:${config.PORT}`, store: store.kind });
+}
+
+/** Listens, and registers the server's graceful close. */
+async function listen(app: Express, port: number, host: string, resources: Closeable[], name: string): Promise<void> {
   // Express 5 hands a failed listen to the callback: without this check a taken port would look like success.
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(listenError(err, config.PORT)) : resolve(s)));
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(listenError(err, port)) : resolve(s)));
   });
   server.keepAliveTimeout = 65_000;
   resources.push({
-    name: 'http server',
+    name,
     close: () =>
       new Promise<void>((resolve) => {
         // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
@@ -51,7 +61,6 @@ export async function startApi(config: Config, logger: Logger, resources: Closea
         server.closeIdleConnections();
       }),
   });
-  logger.info('api listening', { url: `http://${config.HOST}:${config.PORT}`, store: store.kind });
 }
 
 /** A failed listen as advice: the usual cause is another process on the port. */

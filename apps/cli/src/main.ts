@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { configCommand } from './commands/config';
 import { importCommand } from './commands/import';
 import { jobsCommand } from './commands/jobs';
 import { keysCommand } from './commands/keys';
@@ -12,6 +13,7 @@ program.addCommand(usageCommand());
 program.addCommand(jobsCommand());
 program.addCommand(importCommand());
 program.addCommand(reembedCommand());
+program.addCommand(configCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

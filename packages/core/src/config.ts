@@ -88,187 +88,149 @@ function chosenExtractor(cfg: { MNEMO_EXTRACTOR?: 'offline' | 'claude'; ANTHROPI
   return cfg.MNEMO_EXTRACTOR ?? (cfg.ANTHROPIC_API_KEY ? 'claude' : 'offline');
 }
 
+/**
+ * Each setting's `.describe()` text is its documentation: `.env.example`
+ * (`mnemo config example`) is generated from it, so the two cannot drift.
+ */
 export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
-  /** json in production (one object a line), pretty elsewhere. */
-  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('development, production or test; production logs JSON.'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info').describe('Least severe log level written.'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional().describe('json (one object a line) or pretty; unset: json in production, pretty elsewhere.'),
 
-  PORT: intFrom(8080).pipe(z.number().max(65535)),
-  HOST: z.string().default('0.0.0.0'),
-  /**
-   * API processes sharing PORT (node:cluster). The embedded store answers a
-   * search synchronously, so one process runs one search at a time: more
-   * processes use more cores. Each keeps its own 5 s cache of verified keys.
-   */
-  MNEMO_API_PROCESSES: intFrom(1, 1),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  MNEMO_DATA_DIR: z.string().min(1).default('./data'),
+  PORT: intFrom(8080).pipe(z.number().max(65535)).describe('Port of the HTTP API.'),
+  HOST: z.string().default('0.0.0.0').describe('Address the HTTP API listens on.'),
+  // The embedded store answers a search synchronously, so one process runs one search at a time.
+  MNEMO_API_PROCESSES: intFrom(1, 1).describe(
+    'API processes sharing PORT (node:cluster); more use more cores. Each keeps its own 5 s cache of verified keys.',
+  ),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis holding the queues, keys and counters (redis:// or rediss://).'),
+  MNEMO_DATA_DIR: z.string().min(1).default('./data').describe('Where the embedded store (sqlite) keeps its files.'),
   MNEMO_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, _ . - and {} only')
-    .default('mnemo'),
-  MNEMO_API_KEYS: bootstrapKeys,
+    .default('mnemo')
+    .describe('Prefix of every Redis key; API keys, queues and counters of one deployment share it.'),
+  MNEMO_API_KEYS: bootstrapKeys.describe(
+    `Bootstrap keys: key:user_id[:user|service|admin], comma-separated, each at least ${MIN_BOOTSTRAP_KEY_LENGTH} characters.`,
+  ),
 
-  /**
-   * Failed authentications per minute from one client address, and at one
-   * presented key prefix, before both are refused with 429 until the minute
-   * is over (0: no throttle).
-   */
-  MNEMO_AUTH_FAILURES_PER_MINUTE: intFrom(20),
+  MNEMO_AUTH_FAILURES_PER_MINUTE: intFrom(20).describe(
+    'Failed authentications per minute from one address, and at one key prefix, before both get 429 for the minute (0: no throttle).',
+  ),
 
-  /** Refuse to start (instead of warning) when Redis may evict keys (maxmemory-policy not noeviction). */
-  MNEMO_REQUIRE_NOEVICTION: flag(false),
-  /** How long a process waits for Redis at start-up before giving up with advice. */
-  MNEMO_REDIS_CONNECT_TIMEOUT_MS: intFrom(10_000, 100),
-  /** How long POST /v1/memories waits for its job before answering 202. */
-  MNEMO_SYNC_WAIT_MS: intFrom(25_000),
-  /**
-   * Largest request body of POST /v1/memories, in bytes, and so the largest
-   * conversation however it arrives (alone, in a batch, from the importer),
-   * measured as UTF-8 JSON.
-   */
-  MNEMO_MAX_BODY_BYTES: intFrom(DEFAULT_MAX_CONVERSATION_BYTES, 1024),
-  /**
-   * Requests per minute per authenticated user, shared by every API process
-   * (0: no limit). store: POST /v1/memories; search; batch; read: GETs;
-   * write: edits, deletes, webhooks and job status.
-   */
-  MNEMO_RATE_LIMIT_STORE: intFrom(100),
-  MNEMO_RATE_LIMIT_SEARCH: intFrom(50),
-  MNEMO_RATE_LIMIT_BATCH: intFrom(600),
-  MNEMO_RATE_LIMIT_READ: intFrom(600),
-  MNEMO_RATE_LIMIT_WRITE: intFrom(120),
-  /** With Claude: conversations per user per day sent to the model (0: no cap). */
-  MNEMO_LLM_DAILY_CONVERSATIONS: intFrom(2_000),
-  /** Conversations one POST /v1/memories/batch may carry, and its largest body. */
-  MNEMO_BATCH_MAX_ITEMS: intFrom(500, 1).pipe(z.number().max(10_000)),
-  MNEMO_BATCH_MAX_BODY_BYTES: intFrom(26_214_400, 1024),
-  /**
-   * Backpressure on batches (live requests are never refused for it): over
-   * this many ingest jobs, or this many bytes of conversation, waiting,
-   * a user over their equal share gets 503 and Retry-After; at twice either
-   * bound, every batch does.
-   */
-  MNEMO_BACKPRESSURE_MAX_WAITING: intFrom(50_000, 1),
-  MNEMO_BACKPRESSURE_MAX_BYTES: intFrom(268_435_456, 1024),
-  /** Retry-After (seconds) of a batch refused for backpressure. */
-  MNEMO_BACKPRESSURE_RETRY_AFTER_S: intFrom(10, 1),
+  MNEMO_REQUIRE_NOEVICTION: flag(false).describe('Refuse to start (instead of warning) when Redis may evict keys (maxmemory-policy not noeviction).'),
+  MNEMO_REDIS_CONNECT_TIMEOUT_MS: intFrom(10_000, 100).describe('How long a process waits for Redis at start-up before giving up with advice.'),
+  MNEMO_SYNC_WAIT_MS: intFrom(25_000).describe('How long POST /v1/memories waits for its job before answering 202.'),
+  MNEMO_MAX_BODY_BYTES: intFrom(DEFAULT_MAX_CONVERSATION_BYTES, 1024).describe(
+    'Largest conversation in bytes of UTF-8 JSON, however it arrives (POST /v1/memories, a batch, the importer).',
+  ),
+  // Shared by every API process through Redis.
+  MNEMO_RATE_LIMIT_STORE: intFrom(100).describe('POST /v1/memories per user per minute (0: no limit).'),
+  MNEMO_RATE_LIMIT_SEARCH: intFrom(50).describe('Searches per user per minute (0: no limit).'),
+  MNEMO_RATE_LIMIT_BATCH: intFrom(600).describe('POST /v1/memories/batch requests per user per minute, while under the store budget (0: no limit).'),
+  MNEMO_RATE_LIMIT_READ: intFrom(600).describe('GET requests per user per minute (0: no limit).'),
+  MNEMO_RATE_LIMIT_WRITE: intFrom(120).describe('Edits, deletes, webhook and job-status requests per user per minute (0: no limit).'),
+  MNEMO_LLM_DAILY_CONVERSATIONS: intFrom(2_000).describe('With a model extractor: conversations per user per day sent to the model (0: no cap).'),
+  MNEMO_BATCH_MAX_ITEMS: intFrom(500, 1).pipe(z.number().max(10_000)).describe('Conversations one POST /v1/memories/batch may carry.'),
+  MNEMO_BATCH_MAX_BODY_BYTES: intFrom(26_214_400, 1024).describe('Largest body of POST /v1/memories/batch, in bytes.'),
+  // Live requests are never refused for backpressure, only batches.
+  MNEMO_BACKPRESSURE_MAX_WAITING: intFrom(50_000, 1).describe(
+    'Ingest jobs waiting over which a user above their equal share gets 503 on batches; at twice this, every batch does.',
+  ),
+  MNEMO_BACKPRESSURE_MAX_BYTES: intFrom(268_435_456, 1024).describe('The same bound in bytes of conversation waiting.'),
+  MNEMO_BACKPRESSURE_RETRY_AFTER_S: intFrom(10, 1).describe('Retry-After (seconds) of a batch refused for backpressure.'),
 
-  MNEMO_WORKER_CONCURRENCY: intFrom(4, 1),
-  MNEMO_JOB_ATTEMPTS: intFrom(5, 1),
-  /** First retry delay; doubles each attempt, with jitter. */
-  MNEMO_JOB_BACKOFF_MS: intFrom(1_000),
-  MNEMO_KEEP_COMPLETED_SECONDS: intFrom(24 * 3600),
-  MNEMO_KEEP_COMPLETED_COUNT: intFrom(10_000),
-  MNEMO_KEEP_FAILED_SECONDS: intFrom(7 * 24 * 3600),
-  MNEMO_KEEP_FAILED_COUNT: intFrom(50_000),
-  /** Bound on a graceful shutdown; active jobs still running then are handed back to the queue. */
-  MNEMO_SHUTDOWN_TIMEOUT_MS: intFrom(10_000),
-  /** Lease on a user's memories while a job reconciles and writes; renewed while held. */
-  MNEMO_USER_LEASE_MS: intFrom(30_000, 1_000),
-  /** How long a job waits for another job of the same user to finish writing before it retries later. */
-  MNEMO_USER_LEASE_WAIT_MS: intFrom(120_000, 100),
+  MNEMO_WORKER_CONCURRENCY: intFrom(4, 1).describe('Jobs one worker process runs at once.'),
+  MNEMO_JOB_ATTEMPTS: intFrom(5, 1).describe('Attempts of a job before it fails for good.'),
+  MNEMO_JOB_BACKOFF_MS: intFrom(1_000).describe('First retry delay; doubles each attempt, with jitter.'),
+  MNEMO_KEEP_COMPLETED_SECONDS: intFrom(24 * 3600).describe('How long completed jobs stay readable in Redis.'),
+  MNEMO_KEEP_COMPLETED_COUNT: intFrom(10_000).describe('At most this many completed jobs are kept.'),
+  MNEMO_KEEP_FAILED_SECONDS: intFrom(7 * 24 * 3600).describe('How long failed jobs are kept for inspection and retry.'),
+  MNEMO_KEEP_FAILED_COUNT: intFrom(50_000).describe('At most this many failed jobs are kept.'),
+  MNEMO_SHUTDOWN_TIMEOUT_MS: intFrom(10_000).describe('Bound on a graceful shutdown; jobs still running then are handed back to the queue.'),
+  MNEMO_USER_LEASE_MS: intFrom(30_000, 1_000).describe("Lease on a user's memories while a job reconciles and writes; renewed while held."),
+  MNEMO_USER_LEASE_WAIT_MS: intFrom(120_000, 100).describe('How long a job waits for another job of the same user to finish writing before it retries later.'),
 
-  /**
-   * Encrypts conversation text in Redis (job payloads, checkpoints, pending
-   * batch entries) with AES-256-GCM: 32 bytes as 64 hex digits or base64.
-   * Rotation: move the old key to MNEMO_PAYLOAD_OLD_KEYS (comma-separated,
-   * open only) and set a new one.
-   */
-  MNEMO_PAYLOAD_KEY: z.string().optional().refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v.trim()) || Buffer.from(v.trim(), 'base64').length === 32, 'must be 32 bytes: 64 hex digits or base64'),
+  // Rotation: move the old key to MNEMO_PAYLOAD_OLD_KEYS (open only) and set a new one.
+  MNEMO_PAYLOAD_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v.trim()) || Buffer.from(v.trim(), 'base64').length === 32, 'must be 32 bytes: 64 hex digits or base64')
+    .describe('Encrypts conversation text in Redis with AES-256-GCM: 32 bytes as 64 hex digits or base64.'),
   MNEMO_PAYLOAD_OLD_KEYS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : [])),
-  /** Completed jobs drop their conversation text after this many seconds (0: at completion). */
-  MNEMO_KEEP_COMPLETED_TEXT_SECONDS: intFrom(0),
+    .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : []))
+    .describe('Former payload keys, comma-separated: used to open, never to seal.'),
+  MNEMO_KEEP_COMPLETED_TEXT_SECONDS: intFrom(0).describe('Completed jobs drop their conversation text after this many seconds (0: at completion).'),
 
-  /** Webhooks: delivery attempts (with exponential backoff from the first delay) and per-call timeout. */
-  MNEMO_WEBHOOK_ATTEMPTS: intFrom(8, 1),
-  MNEMO_WEBHOOK_BACKOFF_MS: intFrom(2_000, 10),
-  MNEMO_WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100),
-  /** Only these hosts may receive webhooks (comma-separated); unset: any public host. */
+  MNEMO_WEBHOOK_ATTEMPTS: intFrom(8, 1).describe('Delivery attempts of a webhook event.'),
+  MNEMO_WEBHOOK_BACKOFF_MS: intFrom(2_000, 10).describe('First webhook retry delay; doubles each attempt.'),
+  MNEMO_WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100).describe('Timeout of one webhook call.'),
   MNEMO_WEBHOOK_ALLOWED_HOSTS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : [])),
-  /** Let webhooks reach loopback and private addresses (development and tests only). */
-  MNEMO_WEBHOOK_ALLOW_PRIVATE: flag(false),
+    .transform((v) => (v ? v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) : []))
+    .describe('Only these hosts may receive webhooks (comma-separated); unset: any public host.'),
+  MNEMO_WEBHOOK_ALLOW_PRIVATE: flag(false).describe('Let webhooks reach loopback and private addresses (development and tests only).'),
 
-  /** Operators: the dashboard and Bull Board only show, nothing can be retried or removed. */
-  MNEMO_ADMIN_READ_ONLY: flag(false),
-  /** Operators see message and memory texts in job data; off by default (conversations are personal data). */
-  MNEMO_ADMIN_SHOW_CONTENT: flag(false),
-  /** How long an admin login lasts. */
-  MNEMO_ADMIN_SESSION_HOURS: intFrom(12, 1),
-  /** Worker processes serve /healthz, /readyz and /metrics on this port; unset: no server. */
-  MNEMO_WORKER_PORT: intFrom(0).pipe(z.number().max(65535)),
-  /** A job whose worker stops renewing its lock this long is stalled and handed to another worker. */
-  MNEMO_JOB_LOCK_MS: intFrom(30_000, 1_000),
+  MNEMO_ADMIN_READ_ONLY: flag(false).describe('The dashboard and Bull Board only show; nothing can be retried or removed.'),
+  // Conversations are personal data.
+  MNEMO_ADMIN_SHOW_CONTENT: flag(false).describe('Operators see message and memory texts in job data.'),
+  MNEMO_ADMIN_SESSION_HOURS: intFrom(12, 1).describe('How long an admin login lasts.'),
+  MNEMO_ADMIN_PORT: intFrom(0)
+    .pipe(z.number().max(65535))
+    .describe('Serve the dashboard (/admin) on this port instead of PORT, to keep it off the public network (0: on PORT).'),
+  MNEMO_WORKER_PORT: intFrom(0).pipe(z.number().max(65535)).describe('Worker processes serve /healthz, /readyz and /metrics on this port (0: no server).'),
+  MNEMO_JOB_LOCK_MS: intFrom(30_000, 1_000).describe('A job whose worker stops renewing its lock this long is stalled and handed to another worker.'),
 
-  /** After memories change, the user's profile is rebuilt once this long after the last change. */
-  MNEMO_PROFILE_DEBOUNCE_MS: intFrom(2_000),
-  /** Extra categories: "name:description;name:description". */
-  MNEMO_CUSTOM_CATEGORIES: customCategories,
+  MNEMO_PROFILE_DEBOUNCE_MS: intFrom(2_000).describe("After memories change, the user's profile is rebuilt once this long after the last change."),
+  MNEMO_CUSTOM_CATEGORIES: customCategories.describe('Extra categories: "name:description;name:description".'),
 
-  /** sqlite: embedded file in MNEMO_DATA_DIR. qdrant: a Qdrant server or cluster at QDRANT_URL. */
-  MNEMO_STORE: z.enum(['sqlite', 'qdrant']).default('sqlite'),
-  QDRANT_URL: z.url().optional(),
-  QDRANT_API_KEY: z.string().min(1).optional(),
-  MNEMO_QDRANT_COLLECTION: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/).default('mnemo_memories'),
-  /** Applied when mnemo creates the collection; a cluster spreads shards and replicas across nodes. */
-  MNEMO_QDRANT_SHARDS: intFrom(1, 1),
-  MNEMO_QDRANT_REPLICATION_FACTOR: intFrom(1, 1),
-  MNEMO_QDRANT_WRITE_CONSISTENCY: intFrom(1, 1),
-  /** offline (default) or claude (chosen when ANTHROPIC_API_KEY is set). */
-  MNEMO_EXTRACTOR: z.enum(['offline', 'claude']).optional(),
-  ANTHROPIC_API_KEY: z.string().min(1).optional(),
-  ANTHROPIC_BASE_URL: z.url().optional(),
-  MNEMO_CLAUDE_MODEL: z.string().min(1).default('claude-haiku-4-5'),
-  MNEMO_CLAUDE_MAX_TOKENS: intFrom(4_096, 256),
-  MNEMO_CLAUDE_TIMEOUT_MS: intFrom(60_000, 1_000),
-  /** sync: one Messages API call per chunk. batch: Message Batches API (half price, slower), for imports. */
-  MNEMO_LLM_MODE: z.enum(['sync', 'batch']).default('sync'),
-  /** Batch mode: conversations gathered this long go into one batch. */
-  MNEMO_LLM_BATCH_WINDOW_MS: intFrom(30_000),
-  /** Batch mode: how often an open batch is checked. */
-  MNEMO_LLM_BATCH_POLL_MS: intFrom(60_000, 10),
-  /** Batch mode: a conversation still without an answer after this long is extracted synchronously. */
-  MNEMO_LLM_BATCH_MAX_WAIT_MS: intFrom(26 * 3600 * 1000, 1000),
-  /** Fleet-wide cap on model requests per minute, shared by every worker through Redis. */
-  MNEMO_LLM_MAX_RPM: z.coerce.number().int().min(1).optional(),
-  /**
-   * words (default: offline pretrained word vectors), hashing (feature hashing, no vectors to load; "local" is
-   * its old name), voyage (chosen when VOYAGE_API_KEY is set) or openai (when MNEMO_EMBEDDINGS_URL is set).
-   */
-  MNEMO_EMBEDDER: z.enum([...EMBEDDERS, 'local']).optional(),
-  /** Vector size of the hashing embedder. */
-  MNEMO_EMBEDDING_DIM: intFrom(256, 16).pipe(z.number().max(4096)),
-  /** Where the word vectors' binary cache is kept; default node_modules/.cache/mnemo. */
-  MNEMO_WORD_VECTORS_CACHE_DIR: z.string().min(1).optional(),
-  VOYAGE_API_KEY: z.string().min(1).optional(),
-  VOYAGE_BASE_URL: z.url().default('https://api.voyageai.com/v1'),
-  VOYAGE_MODEL: z.string().min(1).default('voyage-3.5'),
-  /** Shorter vectors where the model supports it (256, 512, 1024, 2048); else the model's default. */
-  VOYAGE_OUTPUT_DIMENSION: z.coerce.number().int().min(1).optional(),
-  /** Any OpenAI-compatible embeddings API: its base URL (…/v1) or the full …/v1/embeddings URL. */
-  MNEMO_EMBEDDINGS_URL: z.url().optional(),
-  MNEMO_EMBEDDINGS_API_KEY: z.string().min(1).optional(),
-  MNEMO_EMBEDDINGS_MODEL: z.string().min(1).optional(),
-  /** Vector size of the OpenAI-compatible model; asked of the provider at start-up when unset. */
-  MNEMO_EMBEDDINGS_DIM: z.coerce.number().int().min(1).optional(),
-  MNEMO_EMBEDDINGS_BATCH_SIZE: intFrom(128, 1).pipe(z.number().max(1000)),
-  MNEMO_EMBEDDINGS_MAX_RETRIES: intFrom(4),
-  MNEMO_EMBEDDINGS_TIMEOUT_MS: intFrom(30_000, 100),
-  /** Conversations longer than this many (estimated) tokens are split into chunks, one extraction call each. */
-  MNEMO_CHUNK_TOKENS: intFrom(4_000, 200),
+  MNEMO_STORE: z.enum(['sqlite', 'qdrant']).default('sqlite').describe('sqlite: embedded file in MNEMO_DATA_DIR. qdrant: a Qdrant server or cluster at QDRANT_URL.'),
+  QDRANT_URL: z.url().optional().describe('Qdrant URL (required with MNEMO_STORE=qdrant).'),
+  QDRANT_API_KEY: z.string().min(1).optional().describe('Qdrant API key, when the server asks for one.'),
+  MNEMO_QDRANT_COLLECTION: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/).default('mnemo_memories').describe('Qdrant collection holding the memories.'),
+  // Applied when mnemo creates the collection; a cluster spreads shards and replicas across nodes.
+  MNEMO_QDRANT_SHARDS: intFrom(1, 1).describe('Shards of a collection mnemo creates.'),
+  MNEMO_QDRANT_REPLICATION_FACTOR: intFrom(1, 1).describe('Copies of each shard in a Qdrant cluster.'),
+  MNEMO_QDRANT_WRITE_CONSISTENCY: intFrom(1, 1).describe('Replicas that must acknowledge a write.'),
+  MNEMO_EXTRACTOR: z.enum(['offline', 'claude']).optional().describe('offline (rule-based, no network) or claude; unset: claude when ANTHROPIC_API_KEY is set.'),
+  ANTHROPIC_API_KEY: z.string().min(1).optional().describe('Anthropic API key for the Claude extractor.'),
+  ANTHROPIC_BASE_URL: z.url().optional().describe("Anthropic API base URL; unset: Anthropic's own."),
+  MNEMO_CLAUDE_MODEL: z.string().min(1).default('claude-haiku-4-5').describe('Claude model that extracts and reconciles.'),
+  MNEMO_CLAUDE_MAX_TOKENS: intFrom(4_096, 256).describe('Largest answer of one model call, in tokens.'),
+  MNEMO_CLAUDE_TIMEOUT_MS: intFrom(60_000, 1_000).describe('Timeout of one model call.'),
+  MNEMO_LLM_MODE: z
+    .enum(['sync', 'batch'])
+    .default('sync')
+    .describe('sync: one Messages API call per chunk. batch: Message Batches API (half price, slower), for imports.'),
+  MNEMO_LLM_BATCH_WINDOW_MS: intFrom(30_000).describe('Batch mode: conversations gathered this long go into one batch.'),
+  MNEMO_LLM_BATCH_POLL_MS: intFrom(60_000, 10).describe('Batch mode: how often an open batch is checked.'),
+  MNEMO_LLM_BATCH_MAX_WAIT_MS: intFrom(26 * 3600 * 1000, 1000).describe('Batch mode: a conversation still without an answer after this long is extracted synchronously.'),
+  MNEMO_LLM_MAX_RPM: z.coerce.number().int().min(1).optional().describe('Fleet-wide cap on model requests per minute, shared by every worker through Redis; unset: none.'),
+  MNEMO_EMBEDDER: z
+    .enum([...EMBEDDERS, 'local'])
+    .optional()
+    .describe(
+      'words (offline word vectors), hashing (no vectors to load; "local" is its old name), voyage or openai; unset: voyage with VOYAGE_API_KEY, openai with MNEMO_EMBEDDINGS_URL, else words.',
+    ),
+  MNEMO_EMBEDDING_DIM: intFrom(256, 16).pipe(z.number().max(4096)).describe('Vector size of the hashing embedder.'),
+  MNEMO_WORD_VECTORS_CACHE_DIR: z.string().min(1).optional().describe("Where the word vectors' binary cache is kept; unset: node_modules/.cache/mnemo."),
+  VOYAGE_API_KEY: z.string().min(1).optional().describe('Voyage AI API key for the voyage embedder.'),
+  VOYAGE_BASE_URL: z.url().default('https://api.voyageai.com/v1').describe('Voyage AI API base URL.'),
+  VOYAGE_MODEL: z.string().min(1).default('voyage-3.5').describe('Voyage embedding model.'),
+  VOYAGE_OUTPUT_DIMENSION: z.coerce.number().int().min(1).optional().describe("Shorter vectors where the model supports it (256, 512, 1024, 2048); unset: the model's default."),
+  MNEMO_EMBEDDINGS_URL: z.url().optional().describe('Any OpenAI-compatible embeddings API: its base URL (…/v1) or the full …/v1/embeddings URL.'),
+  MNEMO_EMBEDDINGS_API_KEY: z.string().min(1).optional().describe('API key of that embeddings API, if it needs one.'),
+  MNEMO_EMBEDDINGS_MODEL: z.string().min(1).optional().describe('Embedding model name (required with MNEMO_EMBEDDER=openai).'),
+  MNEMO_EMBEDDINGS_DIM: z.coerce.number().int().min(1).optional().describe('Vector size of that model; unset: asked of the provider at start-up.'),
+  MNEMO_EMBEDDINGS_BATCH_SIZE: intFrom(128, 1).pipe(z.number().max(1000)).describe('Texts per embeddings request.'),
+  MNEMO_EMBEDDINGS_MAX_RETRIES: intFrom(4).describe('Retries of a failed embeddings request.'),
+  MNEMO_EMBEDDINGS_TIMEOUT_MS: intFrom(30_000, 100).describe('Timeout of one embeddings request.'),
+  MNEMO_CHUNK_TOKENS: intFrom(4_000, 200).describe('Conversations longer than this many (estimated) tokens are split into chunks, one extraction call each.'),
 
-  /**
-   * Fault injection: sleep this long inside every pipeline stage. For tests
-   * and demos of retries and shutdown; leave at 0 in production.
-   */
-  MNEMO_FAULT_STAGE_DELAY_MS: intFrom(0),
+  MNEMO_FAULT_STAGE_DELAY_MS: intFrom(0).describe('Fault injection: sleep this long inside every pipeline stage (tests and demos; 0 in production).'),
 }).superRefine((cfg, ctx) => {
   if (cfg.MNEMO_STORE === 'qdrant' && !cfg.QDRANT_URL) {
     ctx.addIssue({ code: 'custom', path: ['QDRANT_URL'], message: 'is required when MNEMO_STORE=qdrant' });

@@ -17,3 +17,4 @@ export * from './conversation-limits';
 export * from './backpressure';
 export * from './redis-keys';
 export * from './stopwords';
+export * from './env-example';
