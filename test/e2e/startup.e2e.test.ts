@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { uniquePrefix, TEST_REDIS_URL } from '../support/redis';
 import { assertBuilt, freePort, MnemoProcess, ROOT, spawnCli, startProcess } from '../support/processes';
 
@@ -76,4 +78,59 @@ it('with MNEMO_ADMIN_PORT serves the dashboard on that port only', async () => {
   } finally {
     await api.stop();
   }
+});
+
+describe('mnemo start (npm start) with no Redis running', () => {
+  beforeAll(() => assertBuilt());
+  let dataDir: string;
+  beforeEach(() => (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnemo-start-'))));
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts a private redis-server under the data directory, serves, and stops it on exit', async () => {
+    const [port, redisPort] = [await freePort(), await freePort()];
+    const redisUrl = `redis://127.0.0.1:${redisPort}`;
+    const child = spawn(process.execPath, [path.join(ROOT, 'apps/cli/dist/main.js'), 'start'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redisUrl, MNEMO_DATA_DIR: dataDir, NODE_ENV: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = new MnemoProcess('mnemo start', child);
+    try {
+      await started.waitForOutput(/api listening/, 30_000);
+      await started.waitForOutput(/worker ready/, 30_000);
+      expect(started.output).toContain(`no Redis answered at ${redisUrl}; started a private redis-server`);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      const redis = new Redis(redisUrl);
+      try {
+        expect(await redis.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+        expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+      } finally {
+        redis.disconnect();
+      }
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await started.exited).toBe(0);
+    expect(started.output).toContain(`stopped the private Redis (its data stays in ${path.join(dataDir, 'redis')})`);
+    // Stopped: nothing answers any more, and the append-only data is on disk for the next start.
+    await expect(new Redis(redisUrl, { lazyConnect: true, retryStrategy: () => null }).connect()).rejects.toThrow();
+    expect(fs.readdirSync(path.join(dataDir, 'redis'))).toEqual(expect.arrayContaining([expect.stringMatching(/^appendonly/)]));
+  });
+
+  it('says in one line how to get Redis when redis-server is not installed', async () => {
+    const redisPort = await freePort();
+    // A PATH with node and a shell but no redis-server.
+    const bin = path.join(dataDir, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const run = spawn(process.execPath, [path.join(ROOT, 'apps/cli/dist/main.js'), 'start'], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: bin, REDIS_URL: `redis://127.0.0.1:${redisPort}`, MNEMO_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = new MnemoProcess('mnemo start', run);
+    expect(await started.exited).toBe(1);
+    const lines = started.output.trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(/^No Redis answers at redis:\/\/127\.0\.0\.1:\d+ and redis-server is not installed: install it \(Debian\/Ubuntu: sudo apt-get install redis-server/)]);
+  });
 });

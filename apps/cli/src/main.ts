@@ -5,6 +5,8 @@ import { importCommand } from './commands/import';
 import { jobsCommand } from './commands/jobs';
 import { keysCommand } from './commands/keys';
 import { reembedCommand } from './commands/reembed';
+import { resetCommand } from './commands/reset';
+import { startCommand } from './commands/start';
 import { usageCommand } from './commands/usage';
 
 const program = new Command('mnemo').description('mnemo memory service: administration').version('0.1.0');
@@ -14,6 +16,8 @@ program.addCommand(jobsCommand());
 program.addCommand(importCommand());
 program.addCommand(reembedCommand());
 program.addCommand(configCommand());
+program.addCommand(startCommand());
+program.addCommand(resetCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
