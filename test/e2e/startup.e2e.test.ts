@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { uniquePrefix, TEST_REDIS_URL } from '../support/redis';
+import { deletePrefix, uniquePrefix, TEST_REDIS_URL } from '../support/redis';
 import { assertBuilt, freePort, MnemoProcess, ROOT, spawnCli, startProcess } from '../support/processes';
 
 jest.setTimeout(60_000);
@@ -133,4 +133,15 @@ describe('mnemo start (npm start) with no Redis running', () => {
     const lines = started.output.trim().split('\n');
     expect(lines).toEqual([expect.stringMatching(/^No Redis answers at redis:\/\/127\.0\.0\.1:\d+ and redis-server is not installed: install it \(Debian\/Ubuntu: sudo apt-get install redis-server/)]);
   });
+});
+
+it('mnemo keys create names the queue prefix the key lives under', async () => {
+  assertBuilt();
+  const prefix = uniquePrefix('keys-prefix');
+  const run = spawnCli(['keys', 'create', '--user', 'alice'], { REDIS_URL: TEST_REDIS_URL, MNEMO_QUEUE_PREFIX: prefix });
+  expect(await run.exited).toBe(0);
+  const { stdout, stderr } = run.output();
+  expect(stdout.trim()).toMatch(/^mnemo_\S+$/);
+  expect(stderr).toContain(`for user "alice" (user) under MNEMO_QUEUE_PREFIX "${prefix}"`);
+  await deletePrefix(prefix);
 });

@@ -143,7 +143,10 @@ describe('POST /v1/memories refuses bad requests clearly', () => {
 
   it('401 without a key, with an unknown key, and accepts a Bearer token', async () => {
     expectError(await request(stack.app).post('/v1/memories').send(MEMSYNC_EXAMPLE), 401, 'AUTHENTICATION_ERROR');
-    expectError(await post(stack, MEMSYNC_EXAMPLE, 'nope'), 401, 'AUTHENTICATION_ERROR');
+    const unknown = await post(stack, MEMSYNC_EXAMPLE, 'nope');
+    expectError(unknown, 401, 'AUTHENTICATION_ERROR');
+    // A key made under another prefix is the usual unknown key: the answer names the one in use.
+    expect(unknown.body.error.message).toBe(`Invalid or revoked API key (this server looks keys up under MNEMO_QUEUE_PREFIX "${stack.config.MNEMO_QUEUE_PREFIX}")`);
     const bearer = await request(stack.app)
       .post('/v1/memories?async=true')
       .set('Authorization', `Bearer ${USER_KEY}`)

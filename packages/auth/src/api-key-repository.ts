@@ -31,7 +31,7 @@ export class ApiKeyRepository {
 
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    readonly prefix: string,
     bootstrapKeys: BootstrapKey[] = [],
   ) {
     this.bootstrap = bootstrapKeys.map(({ key, userId, role }) => {

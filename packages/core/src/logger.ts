@@ -8,6 +8,18 @@ export interface LoggerOptions {
   service: string;
 }
 
+/**
+ * Colours only for a person at a terminal: piped into a file or a log
+ * collector, escape codes are noise. NO_COLOR and FORCE_COLOR
+ * (no-color.org, and what `mnemo start` sets for the processes it runs
+ * in a terminal) decide first.
+ */
+export function colourWanted(env: NodeJS.ProcessEnv = process.env, isTty = !!process.stdout.isTTY): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return isTty;
+}
+
 /** One logger per process; children add context such as job_id and user_id. */
 export function createLogger({ level, format, service }: LoggerOptions): Logger {
   const pretty = winston.format.printf(({ level: lvl, message, timestamp, service: svc, ...rest }) => {
@@ -23,7 +35,7 @@ export function createLogger({ level, format, service }: LoggerOptions): Logger 
         : winston.format.combine(
             winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
             winston.format.errors({ stack: true }),
-            winston.format.colorize(),
+            ...(colourWanted() ? [winston.format.colorize()] : []),
             pretty,
           ),
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],

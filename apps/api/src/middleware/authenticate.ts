@@ -26,7 +26,8 @@ export function authenticate(keys: ApiKeyRepository, throttle: AuthFailureThrott
     if (!key) return refuse('Missing API key: send X-API-Key or Authorization: Bearer');
     if (key.length > 512) return refuse('Invalid API key');
     const principal = await keys.verify(key);
-    if (!principal) return refuse('Invalid or revoked API key');
+    // The usual cause of an unknown key: it was made under another MNEMO_QUEUE_PREFIX than this server's.
+    if (!principal) return refuse(`Invalid or revoked API key (this server looks keys up under MNEMO_QUEUE_PREFIX "${keys.prefix}")`);
     res.locals.principal = principal;
     next();
   };

@@ -17,13 +17,14 @@ export function keysCommand(): Command {
     .option('--label <text>', 'a note to recognise the key by', '')
     .option('--json', 'print JSON')
     .action(async (opts: { user: string; role: KeyRole; label: string; json?: boolean }) => {
-      const { key, stored } = await withKeys((repo) => repo.create(opts.user, opts.role, opts.label));
+      const { key, stored, prefix } = await withKeys(async (repo) => ({ ...(await repo.create(opts.user, opts.role, opts.label)), prefix: repo.prefix }));
       if (opts.json) {
-        console.log(JSON.stringify({ key, ...stored }));
+        console.log(JSON.stringify({ key, ...stored, queue_prefix: prefix }));
         return;
       }
       console.log(key);
-      console.error(`key ${stored.key_id} for user "${stored.user_id}" (${stored.role}). Shown once: store it now.`);
+      // A key works only on servers with the same prefix: the most common reason a new key gets 401.
+      console.error(`key ${stored.key_id} for user "${stored.user_id}" (${stored.role}) under MNEMO_QUEUE_PREFIX "${prefix}". Shown once: store it now.`);
     });
 
   keys

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { concurrently } from 'concurrently';
-import { loadConfig } from '@mnemo/core';
+import { colourWanted, loadConfig } from '@mnemo/core';
 import { redisUnreachableMessage } from '@mnemo/queue';
 import { isLocalRedisUrl, redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from '../local/private-redis';
 
@@ -20,10 +20,12 @@ export function startCommand(): Command {
   return new Command('start').description('run the API and a worker here (and a private Redis when none answers)').action(async () => {
     const config = loadConfig();
     const redis = await ensureRedis(config.REDIS_URL, config.MNEMO_DATA_DIR);
+    // The processes write into pipes: tell them whether a person reads the other end.
+    const colour = { FORCE_COLOR: colourWanted() ? '1' : '0' };
     const { result } = concurrently(
       [
-        { command: shellLine(process.execPath, ENTRY.api), name: 'api', prefixColor: 'blue' },
-        { command: shellLine(process.execPath, ENTRY.worker), name: 'worker', prefixColor: 'magenta' },
+        { command: shellLine(process.execPath, ENTRY.api), name: 'api', prefixColor: 'blue', env: colour },
+        { command: shellLine(process.execPath, ENTRY.worker), name: 'worker', prefixColor: 'magenta', env: colour },
       ],
       // One stopping stops the other: a half-running service is worse than a stopped one.
       { killOthersOn: ['failure', 'success'], prefix: 'name' },
