@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -84,6 +85,16 @@ describeWithBrowser('the dashboard in a browser', () => {
     expect(charts.store).toBeGreaterThan(0);
     expect(charts.categories).toBeGreaterThanOrEqual(3);
     expect(await page.textContent('#failures')).toContain('the category service is down');
+    // The live workers (this process's, named host:pid) and the API's answers by status class.
+    expect(Number(await page.textContent('#t-workers'))).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent('#workers')).toContain(`${os.hostname()}:${process.pid}`);
+    const answers = await page.evaluate(() => {
+      const sum = (set: number) => ((window as any).Chart.getChart('c-http').data.datasets[set].data as number[]).reduce((n, v) => n + v, 0);
+      return { ok: sum(0), server: sum(2) };
+    });
+    expect(answers.ok).toBeGreaterThanOrEqual(3); // the three stored conversations
+    expect(answers.server).toBeGreaterThanOrEqual(1); // the failed one's 500
+    expect(await page.textContent('#t-5xx')).not.toBe('–');
     await page.screenshot({ path: path.join(OUTPUT, 'overview.png'), fullPage: true });
 
     // Bull Board: the failed job, with its reason.

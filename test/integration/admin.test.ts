@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { ApiKeyRepository } from '@mnemo/auth';
@@ -156,6 +157,24 @@ describe('operators: dashboard, metrics and job control', () => {
     expect(sample(metrics, 'mnemo_memories_created_by_type_total', `type="${job.result.memories[0].type}"`)).toBeGreaterThanOrEqual(1);
     expect(sample(metrics, 'mnemo_http_requests_total', 'method="POST",route="/v1/memories",status="200"')).toBe(3);
     expect(metrics).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('lists the live workers of each queue by host and process, and the API answers per minute by status class', async () => {
+    const before = (await admin('/admin/api/overview')).body;
+    const sum = (o: { http_per_minute: Record<string, number>[] }, cls: string) => o.http_per_minute.reduce((n, m) => n + m[cls]!, 0);
+    for (let i = 0; i < 3; i++) expect((await request(stack.app).get('/v1/memories/00000000-0000-4000-8000-000000000000').set('X-API-Key', USER_KEY)).status).toBe(404);
+    expect((await request(stack.app).get('/v1/memories').set('X-API-Key', 'an-unknown-key-of-24-chars')).status).toBe(401);
+    const after = (await admin('/admin/api/overview')).body;
+    // Each overview read is itself a 2xx answer; the four refusals are exactly the new 4xx.
+    expect(sum(after, '4xx') - sum(before, '4xx')).toBe(4);
+    expect(sum(after, '5xx') - sum(before, '5xx')).toBe(0);
+    expect(sum(after, '2xx')).toBeGreaterThan(sum(before, '2xx'));
+    expect(after.http_per_minute).toHaveLength(60);
+
+    const ingest = after.workers.find((q: { queue: string }) => q.queue === 'ingest');
+    expect(ingest.workers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: `${os.hostname()}:${process.pid}`, connected_seconds: expect.any(Number) })]),
+    );
   });
 
   it('groups failures by code with the latest reason; retry resumes from the checkpoint; discard removes', async () => {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
 import { LocalReranker, type Embedder, type UserProfile } from '@mnemo/pipeline';
-import { LlmUsageTotals, PipelineStats, UserErasure, WebhookRepository, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
+import { HttpAnswerStats, LlmUsageTotals, PipelineStats, UserErasure, WebhookRepository, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
 import { adminRouter } from './admin/admin-router';
 import { createMetrics } from './metrics';
@@ -49,6 +49,11 @@ export function createApp(deps: AppDeps): Express {
   const usage = new LlmUsageTotals(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
   const metrics = createMetrics({ jobs: deps.jobs, stats, usage });
   app.use(metrics.middleware);
+  const answers = new HttpAnswerStats(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
+  app.use((_req, res, next) => {
+    res.on('finish', () => answers.record(res.statusCode));
+    next();
+  });
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps));
   // Unauthenticated like /healthz: scrapers sit inside the deployment's network; it holds no user data.
@@ -57,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   });
   // One throttle of failed authentication (kept in Redis) for the dashboard and /v1: a guesser cannot switch doors.
   const throttle = authFailureThrottle(deps);
-  if (!deps.config.MNEMO_ADMIN_PORT) app.use(adminRouter({ ...deps, stats, usage, throttle }));
+  if (!deps.config.MNEMO_ADMIN_PORT) app.use(adminRouter({ ...deps, stats, usage, answers, throttle }));
 
   const jsonBody = wellFormedJson(deps.config.MNEMO_MAX_BODY_BYTES);
   app.use('/v1', authenticate(deps.keys, throttle), rateLimits(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config));
@@ -115,7 +120,8 @@ export function createAdminApp(deps: AppDeps): Express {
   app.use(requestLog(deps.logger));
   const stats = new PipelineStats(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
   const usage = new LlmUsageTotals(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
-  app.use(adminRouter({ ...deps, stats, usage, throttle: authFailureThrottle(deps) }));
+  const answers = new HttpAnswerStats(deps.redis, deps.config.MNEMO_QUEUE_PREFIX);
+  app.use(adminRouter({ ...deps, stats, usage, answers, throttle: authFailureThrottle(deps) }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq';
 import type { Logger } from '@mnemo/core';
 import type { PipelineStats } from '@mnemo/queue';
@@ -30,7 +31,8 @@ export function registerWorker<Data, Result>(
   const processingMs = (job: Job | undefined) => (job?.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : undefined);
   const userOf = (job: Job | undefined) => (job?.data as { user_id?: unknown } | undefined)?.user_id;
 
-  const worker = new Worker<Data, Result>(queue, processor, options);
+  // Named for its host and process, so the dashboard's list of live workers says which is which.
+  const worker = new Worker<Data, Result>(queue, processor, { name: `${os.hostname()}:${process.pid}`, ...options });
   worker.on('error', (err) => logger.error('worker error', { queue, error: err.message }));
   worker.on('failed', (job, err) => {
     logger.warn('job attempt failed', { queue, job_id: job?.id, user_id: userOf(job), error: err.message });

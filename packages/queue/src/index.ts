@@ -16,3 +16,4 @@ export * from './webhook-signature';
 export * from './webhook-url';
 export * from './ingest-backlog';
 export * from './user-erasure';
+export * from './http-answer-stats';

@@ -31,6 +31,11 @@ export interface FailedJob {
  * ingest job keeps its data, checkpoint included, so it resumes after the
  * last stage it finished.
  */
+export interface QueueWorkers {
+  queue: string;
+  workers: { name: string; addr: string; connected_seconds: number; idle_seconds: number }[] | null;
+}
+
 export class JobControl {
   readonly queues: Map<string, Queue>;
   private readonly backlog: IngestBacklog;
@@ -42,6 +47,29 @@ export class JobControl {
 
   private get ingest(): Queue {
     return this.queues.get(INGEST_QUEUE.name)!;
+  }
+
+  /**
+   * The workers connected to each queue now, from Redis's client list
+   * (BullMQ names each worker's connection). null where the Redis refuses
+   * CLIENT LIST, as some managed services do.
+   */
+  async workers(): Promise<QueueWorkers[]> {
+    return Promise.all(
+      [...this.queues.entries()].map(async ([name, queue]) => {
+        const clients = (await queue.getWorkers()) as Record<string, string>[];
+        if (clients.some((c) => !c.rawname)) return { queue: name, workers: null };
+        return {
+          queue: name,
+          workers: clients.map((c) => ({
+            name: c.rawname!.includes(':w:') ? c.rawname!.slice(c.rawname!.indexOf(':w:') + 3) : '(unnamed)',
+            addr: c.addr ?? '',
+            connected_seconds: Number(c.age ?? 0),
+            idle_seconds: Number(c.idle ?? 0),
+          })),
+        };
+      }),
+    );
   }
 
   async stats(now = Date.now()): Promise<QueueStats[]> {

@@ -7,7 +7,7 @@ import express, { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
 import { MnemoError, payloadCipherFrom, type Config } from '@mnemo/core';
-import { INGEST_QUEUE, queuesInUse, WEBHOOK_QUEUE, type JobControl, type LlmUsageTotals, type PipelineStats } from '@mnemo/queue';
+import { INGEST_QUEUE, queuesInUse, WEBHOOK_QUEUE, type HttpAnswerStats, type JobControl, type LlmUsageTotals, type PipelineStats } from '@mnemo/queue';
 import { adminAuth } from './admin-auth';
 import type { AuthFailureThrottle } from '../middleware/auth-throttle';
 import { AdminSessions } from './admin-sessions';
@@ -22,20 +22,26 @@ export interface AdminDeps {
   jobs: JobControl;
   stats: PipelineStats;
   usage: LlmUsageTotals;
+  /** The API's answers per minute by status class, fleet-wide. */
+  answers: HttpAnswerStats;
   throttle: AuthFailureThrottle;
 }
 
 const REFRESH_MS = 5_000;
 
 /** Everything the overview page shows, in one read. */
-export async function overview({ jobs, stats, usage }: Pick<AdminDeps, 'jobs' | 'stats' | 'usage'>) {
-  const [queues, perMinute, stages, failures, totals, llm] = await Promise.all([
+export async function overview({ jobs, stats, usage, answers }: Pick<AdminDeps, 'jobs' | 'stats' | 'usage' | 'answers'>) {
+  // This process's latest answers first, so the figures include the requests just made.
+  await answers.flush();
+  const [queues, perMinute, stages, failures, totals, llm, workers, http] = await Promise.all([
     jobs.stats(),
     stats.perMinute(60),
     stats.stagePercentiles(),
     stats.failures(),
     stats.totals(),
     usage.read(24),
+    jobs.workers(),
+    answers.perMinute(60),
   ]);
   return {
     generated_at: new Date().toISOString(),
@@ -48,6 +54,8 @@ export async function overview({ jobs, stats, usage }: Pick<AdminDeps, 'jobs' | 
     rate_limited: totals.rate_limited,
     stalled: { total: totals.stalled, last: totals.last_stalled },
     llm,
+    workers,
+    http_per_minute: http,
   };
 }
 

@@ -74,13 +74,20 @@ export function overviewPage({ refreshMs, readOnly }: { refreshMs: number; readO
     <div class="tile"><b id="t-out">–</b><span>jobs done / min (last 5 min)</span></div>
     <div class="tile"><b id="t-failed">–</b><span>failed jobs</span></div>
     <div class="tile"><b id="t-stalled">–</b><span id="t-stalled-note">stalled and requeued</span></div>
+    <div class="tile"><b id="t-workers">–</b><span>live ingest workers</span></div>
+    <div class="tile"><b id="t-4xx">–</b><span>API 4xx / min (last 5 min)</span></div>
+    <div class="tile"><b id="t-5xx">–</b><span>API 5xx / min (last 5 min)</span></div>
   </div>
   <section><h2>Jobs per minute, last hour</h2><canvas id="c-throughput" aria-label="jobs per minute"></canvas></section>
   <section><h2>Stage latency (ms), last 1,000 jobs</h2><canvas id="c-stages" aria-label="stage latency"></canvas></section>
+  <section><h2>API answers per minute, last hour</h2><canvas id="c-http" aria-label="API answers per minute"></canvas></section>
   <section><h2>Memories created, by category</h2><canvas id="c-categories" aria-label="memories by category"></canvas></section>
   <section><h2>LLM tokens per hour, last 24 hours</h2><canvas id="c-tokens" aria-label="LLM tokens per hour"></canvas><p class="muted" id="llm-note"></p></section>
   <section class="wide"><h2>Failures by error code</h2>
     <table id="failures"><thead><tr><th>code</th><th class="num">jobs</th><th class="num">attempts</th><th>latest reason</th><th>job</th></tr></thead><tbody></tbody></table>
+  </section>
+  <section class="wide"><h2>Workers connected now</h2>
+    <table id="workers"><thead><tr><th>queue</th><th>worker (host:pid)</th><th>address</th><th class="num">connected</th><th class="num">idle</th></tr></thead><tbody></tbody></table>
   </section>
   <section class="wide"><h2>Queues</h2>
     <table id="queues"><thead><tr><th>queue</th><th class="num">waiting</th><th class="num">active</th><th class="num">delayed</th><th class="num">completed</th><th class="num">failed</th><th class="num">oldest</th></tr></thead><tbody></tbody></table>
@@ -126,6 +133,21 @@ export function overviewPage({ refreshMs, readOnly }: { refreshMs: number; readO
     const last5 = o.per_minute.slice(-5);
     $('t-in').textContent = (last5.reduce((n, m) => n + m.enqueued, 0) / 5).toFixed(1);
     $('t-out').textContent = (last5.reduce((n, m) => n + m.completed, 0) / 5).toFixed(1);
+
+    const perMin = (rows, key) => (rows.slice(-5).reduce((n, m) => n + m[key], 0) / 5).toFixed(1);
+    $('t-4xx').textContent = perMin(o.http_per_minute, '4xx');
+    $('t-5xx').textContent = perMin(o.http_per_minute, '5xx');
+    const ingestWorkers = o.workers.find((q) => q.queue === 'ingest');
+    $('t-workers').textContent = ingestWorkers && ingestWorkers.workers ? ingestWorkers.workers.length : '?';
+    draw('c-http', 'line', o.http_per_minute.map((m) => m.minute.slice(11, 16)), [
+      { label: '2xx', data: o.http_per_minute.map((m) => m['2xx']), borderColor: '#12b76a', tension: .2 },
+      { label: '4xx', data: o.http_per_minute.map((m) => m['4xx']), borderColor: '#f79009', tension: .2 },
+      { label: '5xx', data: o.http_per_minute.map((m) => m['5xx']), borderColor: '#f04438', tension: .2 },
+    ]);
+    const workerRows = o.workers.flatMap((q) => q.workers === null
+      ? [row([[q.queue], ['this Redis does not list its clients (CLIENT LIST)']])]
+      : q.workers.map((w) => row([[q.queue], [w.name], [w.addr], [age(w.connected_seconds), true], [age(w.idle_seconds), true]])));
+    $('workers').tBodies[0].replaceChildren(...(workerRows.length ? workerRows : [row([['no worker is connected']])]));
 
     const minutes = o.per_minute.map((m) => m.minute.slice(11, 16));
     draw('c-throughput', 'line', minutes, [
