@@ -3,7 +3,7 @@ import type { Express, Router } from 'express';
 import { ApiKeyRepository } from '@mnemo/auth';
 import type { Closeable, Config, Logger } from '@mnemo/core';
 import { createEmbedder, type UserProfile } from '@mnemo/pipeline';
-import { checkEvictionPolicy, createRedis, IngestQueue, JobControl, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
+import { checkEvictionPolicy, createRedis, IngestQueue, redisTarget, JobControl, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createAdminApp, createApp } from './app';
 
@@ -15,12 +15,12 @@ import { createAdminApp, createApp } from './app';
  */
 export async function startApi(config: Config, logger: Logger, resources: Closeable[], extraRoutes?: Router): Promise<void> {
 
-  const redis = createRedis(config.REDIS_URL, 'command', 'mnemo-api');
-  const blocking = createRedis(config.REDIS_URL, 'blocking', 'mnemo-api-events');
+  const redis = createRedis(redisTarget(config), 'command', 'mnemo-api');
+  const blocking = createRedis(redisTarget(config), 'blocking', 'mnemo-api-events');
   reportConnection(redis, logger, 'api');
   reportConnection(blocking, logger, 'api-events');
   resources.push({ name: 'redis', close: async () => void (redis.disconnect(), blocking.disconnect()) });
-  await waitForRedis(redis, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
+  await waitForRedis(redis, redisTarget(config), config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
   await checkEvictionPolicy(redis, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '@mnemo/core';
-import { createRedis, waitForRedis } from '@mnemo/queue';
+import { createRedis, redisTarget, waitForRedis } from '@mnemo/queue';
 
 /**
  * Runs one CLI command against the configured Redis, then disconnects.
@@ -9,10 +9,10 @@ import { createRedis, waitForRedis } from '@mnemo/queue';
  */
 export async function withRedis<T>(fn: (redis: Redis, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const redis = createRedis(config.REDIS_URL, 'command', 'mnemo-cli');
+  const redis = createRedis(redisTarget(config), 'command', 'mnemo-cli');
   redis.on('error', () => undefined);
   try {
-    await waitForRedis(redis, config.REDIS_URL, 5_000);
+    await waitForRedis(redis, redisTarget(config), 5_000);
     return await fn(redis, config);
   } finally {
     redis.disconnect();

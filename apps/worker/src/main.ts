@@ -1,6 +1,6 @@
 import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
 import { createEmbedder } from '@mnemo/pipeline';
-import { checkEvictionPolicy, createRedis, INGEST_QUEUE, reportConnection, waitForRedis } from '@mnemo/queue';
+import { checkEvictionPolicy, createRedis, INGEST_QUEUE, redisTarget, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { startHealthServer } from './health-server';
 import { startWorkers } from './start-workers';
@@ -12,10 +12,10 @@ async function main(): Promise<void> {
   const resources: Closeable[] = [];
   onShutdown(logger, config.MNEMO_SHUTDOWN_TIMEOUT_MS, () => resources);
 
-  const connection = createRedis(config.REDIS_URL, 'blocking', 'mnemo-worker');
+  const connection = createRedis(redisTarget(config), 'blocking', 'mnemo-worker');
   reportConnection(connection, logger, 'worker');
   resources.push({ name: 'redis', close: async () => void connection.disconnect() });
-  await waitForRedis(connection, config.REDIS_URL, config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
+  await waitForRedis(connection, redisTarget(config), config.MNEMO_REDIS_CONNECT_TIMEOUT_MS);
   await checkEvictionPolicy(connection, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);

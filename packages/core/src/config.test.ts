@@ -69,3 +69,22 @@ describe('loadConfig', () => {
     expect(message).not.toMatch(/payload-secret-value|redis-secret/);
   });
 });
+
+describe('Redis Sentinel settings', () => {
+  it('reads the Sentinels as host:port pairs, with the master name defaulting to mymaster', () => {
+    const config = loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379, sentinel-b:26380,[::1]:26381' });
+    expect(config.REDIS_SENTINELS).toEqual([
+      { host: '10.0.0.1', port: 26379 },
+      { host: 'sentinel-b', port: 26380 },
+      { host: '::1', port: 26381 },
+    ]);
+    expect(config.REDIS_SENTINEL_MASTER).toBe('mymaster');
+    expect(config.MNEMO_REDIS_WAIT_REPLICAS).toBe(1);
+    expect(loadConfig({}).REDIS_SENTINELS).toEqual([]);
+  });
+
+  it('names a bad entry', () => {
+    expect(() => loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379,sentinel-b' })).toThrow(/REDIS_SENTINELS: entry "sentinel-b" must be host:port/);
+    expect(() => loadConfig({ REDIS_SENTINELS: 'a:99999' })).toThrow(/entry "a:99999" must be host:port/);
+  });
+});

@@ -104,6 +104,29 @@ export const configSchema = z.object({
     'API processes sharing PORT (node:cluster); more use more cores. Each keeps its own 5 s cache of verified keys.',
   ),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis holding the queues, keys and counters (redis:// or rediss://).'),
+  REDIS_SENTINELS: z
+    .string()
+    .optional()
+    .transform((raw, ctx): { host: string; port: number }[] => {
+      if (!raw || raw.trim() === '') return [];
+      const nodes: { host: string; port: number }[] = [];
+      for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const match = /^(.+):(\d{1,5})$/.exec(entry);
+        if (!match || Number(match[2]) > 65535) {
+          ctx.addIssue({ code: 'custom', message: `entry "${entry}" must be host:port` });
+          return z.NEVER;
+        }
+        nodes.push({ host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) });
+      }
+      return nodes;
+    })
+    .describe('Redis Sentinels (host:port, comma-separated): mnemo asks them for the primary and follows failovers. REDIS_URL then gives only the password and db.'),
+  REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster').describe('The master name the Sentinels monitor.'),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves, when they ask for one.'),
+  MNEMO_REDIS_WAIT_REPLICAS: intFrom(1).describe(
+    'Replicas that must hold a new job before the API answers 202 (Redis WAIT), at most those connected: none waits on a lone Redis (0: never wait).',
+  ),
+  MNEMO_REDIS_WAIT_TIMEOUT_MS: intFrom(1_000, 10).describe('How long the API waits for those replicas; past it the request gets 503 and may be retried safely.'),
   MNEMO_DATA_DIR: z.string().min(1).default('./data').describe('Where the embedded store (sqlite) keeps its files.'),
   MNEMO_QUEUE_PREFIX: z
     .string()

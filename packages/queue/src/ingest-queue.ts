@@ -21,6 +21,7 @@ import {
   type StageName,
 } from '@mnemo/core';
 import { decodeFailure } from './job-error';
+import { ConnectedReplicas } from './connected-replicas';
 import { IngestBacklog } from './ingest-backlog';
 import { PipelineStats } from './pipeline-stats';
 import { assertRedisReady } from './redis-errors';
@@ -78,6 +79,7 @@ export class IngestQueue {
   private readonly stats: PipelineStats;
   private readonly backlog: IngestBacklog;
   private readonly cipher: PayloadCipher | null;
+  private readonly replicaCount: ConnectedReplicas;
 
   constructor(
     private readonly config: Config,
@@ -89,6 +91,7 @@ export class IngestQueue {
     this.stats = new PipelineStats(command, config.MNEMO_QUEUE_PREFIX);
     this.backlog = new IngestBacklog(command, config.MNEMO_QUEUE_PREFIX);
     this.cipher = payloadCipherFrom(config);
+    this.replicaCount = new ConnectedReplicas(command);
     this.queue = new Queue(INGEST_QUEUE.name, {
       connection: command,
       prefix: config.MNEMO_QUEUE_PREFIX,
@@ -224,9 +227,33 @@ export class IngestQueue {
       }
     }
     for (const { item, job } of failed) await this.replaceFailed(job, item.data, item.digest);
+    if (counted.length > 0) await this.replicated(counted.map((c) => c.jobId));
     // Only new work counts as work coming in (not awaited: a figure, not the answer).
     if (counted.length > 0) void this.stats.enqueued(counted.length).catch((err: unknown) => this.statsFailed(err, counted.map((c) => c.jobId)));
     return admissions;
+  }
+
+  /**
+   * A job answered 202 must survive the primary's loss, and Redis
+   * replicates asynchronously: wait (WAIT, bounded) until the replicas hold
+   * this connection's writes. Short of them the job is in the primary only,
+   * so the request gets 503: the client's retry is recognised as the same
+   * job, never added twice.
+   */
+  private async replicated(jobIds: string[]): Promise<void> {
+    if (this.config.MNEMO_REDIS_WAIT_REPLICAS === 0) return;
+    // At most the replicas there are: a lone Redis (or a primary whose replica is gone) has nothing to wait for.
+    const replicas = Math.min(this.config.MNEMO_REDIS_WAIT_REPLICAS, await this.replicaCount.read());
+    if (replicas === 0) return;
+    const timeoutMs = this.config.MNEMO_REDIS_WAIT_TIMEOUT_MS;
+    const acknowledged = await this.command.wait(replicas, timeoutMs);
+    if (acknowledged < replicas) {
+      throw new MnemoError(
+        'SERVICE_UNAVAILABLE',
+        `Redis replication is behind: ${acknowledged} of ${replicas} replicas hold the job after ${timeoutMs} ms; retry the same request (it is recognised, not added twice)`,
+        { job_ids: jobIds },
+      );
+    }
   }
 
   /** A failed job made to run again with the new submission's data and the old checkpoint. */

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '@mnemo/core';
+import type { Config, Logger } from '@mnemo/core';
 
 /**
  * Two kinds of connection, because BullMQ needs them to behave differently:
@@ -12,7 +12,25 @@ import type { Logger } from '@mnemo/core';
  */
 export type ConnectionKind = 'command' | 'blocking';
 
-export function createRedis(url: string, kind: ConnectionKind, name = 'mnemo'): Redis {
+/** Where Redis is: a URL, or a primary found through Sentinels (the URL then gives credentials and db only). */
+export interface RedisTarget {
+  url: string;
+  sentinels: { host: string; port: number }[];
+  sentinelMaster: string;
+  sentinelPassword?: string;
+}
+
+export function redisTarget(config: Pick<Config, 'REDIS_URL' | 'REDIS_SENTINELS' | 'REDIS_SENTINEL_MASTER' | 'REDIS_SENTINEL_PASSWORD'>): RedisTarget {
+  return { url: config.REDIS_URL, sentinels: config.REDIS_SENTINELS, sentinelMaster: config.REDIS_SENTINEL_MASTER, sentinelPassword: config.REDIS_SENTINEL_PASSWORD };
+}
+
+/** The target in words for messages, credentials hidden. */
+export function describeRedisTarget(target: RedisTarget | string): string {
+  if (typeof target === 'string' || target.sentinels.length === 0) return (typeof target === 'string' ? target : target.url).replace(/\/\/[^@/]*@/, '//***@');
+  return `Sentinel master "${target.sentinelMaster}" via ${target.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} (REDIS_SENTINELS)`;
+}
+
+export function createRedis(target: RedisTarget | string, kind: ConnectionKind, name = 'mnemo'): Redis {
   const options: RedisOptions =
     kind === 'command'
       ? // Auto-pipelining sends the commands of concurrent requests in one write: fewer syscalls under load.
@@ -20,16 +38,32 @@ export function createRedis(url: string, kind: ConnectionKind, name = 'mnemo'): 
       : { maxRetriesPerRequest: null, enableReadyCheck: true, connectionName: name };
   // Reconnect quickly at first, then every 2 s at most.
   options.retryStrategy = (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
-  return new Redis(url, options);
+  // After a failover a connection may still reach the demoted primary, now a read-only replica:
+  // reconnecting asks the Sentinels (or DNS) for the new primary.
+  options.reconnectOnError = (err) => err.message.startsWith('READONLY');
+  if (typeof target === 'string' || target.sentinels.length === 0) return new Redis(typeof target === 'string' ? target : target.url, options);
+  const url = new URL(target.url);
+  return new Redis({
+    ...options,
+    sentinels: target.sentinels,
+    name: target.sentinelMaster,
+    sentinelPassword: target.sentinelPassword,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    ...(url.protocol === 'rediss:' ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    // Sentinels are asked again on every reconnect, quickly: a failover takes seconds.
+    sentinelRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 4), 1_000),
+  });
 }
 
 /** Resolves once the connection is ready, or rejects with advice on getting a Redis. */
-export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+export async function waitForRedis(redis: Redis, target: RedisTarget | string, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(redisUnreachableMessage(url)));
+      reject(new Error(redisUnreachableMessage(target)));
     }, timeoutMs);
     const onReady = () => {
       cleanup();
@@ -43,10 +77,10 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs: number)
   });
 }
 
-export function redisUnreachableMessage(url: string): string {
-  const shown = url.replace(/\/\/[^@/]*@/, '//***@');
+export function redisUnreachableMessage(target: RedisTarget | string): string {
+  const sentinel = typeof target !== 'string' && target.sentinels.length > 0;
   return [
-    `Redis is not reachable at ${shown} (REDIS_URL).`,
+    `Redis is not reachable at ${describeRedisTarget(target)}${sentinel ? '' : ' (REDIS_URL)'}.`,
     'mnemo keeps its queues in Redis. Start one with either:',
     '  docker compose up -d redis',
     '  sudo apt-get install -y redis-server && redis-server --daemonize yes',

@@ -19,7 +19,8 @@ const ENTRY = {
 export function startCommand(): Command {
   return new Command('start').description('run the API and a worker here (and a private Redis when none answers)').action(async () => {
     const config = loadConfig();
-    const redis = await ensureRedis(config.REDIS_URL, config.MNEMO_DATA_DIR);
+    // Behind Sentinels the deployment has its own Redis: never start one here.
+    const redis = config.REDIS_SENTINELS.length > 0 ? undefined : await ensureRedis(config.REDIS_URL, config.MNEMO_DATA_DIR);
     // The processes write into pipes: tell them whether a person reads the other end.
     const colour = { FORCE_COLOR: colourWanted() ? '1' : '0' };
     const { result } = concurrently(
