@@ -6,14 +6,19 @@ import { createLogger, loadConfig, type Config, type IngestJobData, type IngestJ
 import { createEmbedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
 import { createRedis, IngestQueue, JobControl, LlmUsageTotals, ProfileCache, ProfileQueue, waitForRedis } from '@mnemo/queue';
 import { SqliteMemoryStore } from '@mnemo/store';
+import express from 'express';
 import { createApp } from '../../apps/api/src/app';
+import { OpenApiCheck } from './openapi-check';
 import { startWorkers } from '../../apps/worker/src/start-workers';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
 import { makeTempDir, removeTempDir } from './temp-dir';
 
 export interface Stack {
   config: Config;
+  /** The API, behind the OpenAPI answer check: what tests send requests to. */
   app: Express;
+  /** The API app itself (to inspect its routes). */
+  api: Express;
   ingest: IngestQueue;
   keys: ApiKeyRepository;
   store: SqliteMemoryStore;
@@ -60,13 +65,17 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const profileCache = new ProfileCache<UserProfile>(redis, config.MNEMO_QUEUE_PREFIX);
   const usageTotals = new LlmUsageTotals(redis, config.MNEMO_QUEUE_PREFIX);
   const jobs = new JobControl(redis, config.MNEMO_QUEUE_PREFIX);
-  const app = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache, jobs });
+  // Every answer of the in-process API is held to the OpenAPI document; close() reports any that is not.
+  const openApi = new OpenApiCheck();
+  const api = createApp({ config, logger, redis, keys, ingest, store, embedder, profiles, profileCache, jobs });
+  const app = express().use(openApi.middleware, api);
   const connections: Redis[] = [];
   const closers: (() => Promise<void>)[] = [];
 
   return {
     config,
     app,
+    api,
     ingest,
     keys,
     store,
@@ -92,6 +101,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       blocking.disconnect();
       await store.close();
       removeTempDir(dataDir);
+      openApi.assertNone();
     },
   };
 }

@@ -15,6 +15,8 @@ import { errorHandler, notFound } from './middleware/error-handler';
 import { jsonBody as wellFormedJson } from './middleware/json-body';
 import { requestLog } from './middleware/request-log';
 import { healthRouter } from './routes/health';
+import { apiReferenceRouter } from './routes/api-reference';
+import { buildOpenApiDocument } from './openapi/document';
 import { categoriesRouter } from './routes/categories';
 import { jobsRouter } from './routes/jobs';
 import { memoriesRouter } from './routes/memories';
@@ -56,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(requestLog(deps.logger));
   app.use(healthRouter(deps));
+  app.use(apiReferenceRouter(buildOpenApiDocument({ maxBatchItems: deps.config.MNEMO_BATCH_MAX_ITEMS })));
   // Unauthenticated like /healthz: scrapers sit inside the deployment's network; it holds no user data.
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.render());

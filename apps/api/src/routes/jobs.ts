@@ -5,9 +5,9 @@ import type { IngestQueue } from '@mnemo/queue';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { parseOrThrow, requireJson } from '../middleware/validate';
 
-const jobIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'is not a job id');
+export const jobIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, 'is not a job id');
 
-const statusRequestSchema = z.object({
+export const statusRequestSchema = z.object({
   job_ids: z.array(jobIdSchema).min(1).max(1_000),
   user_id: userIdSchema.optional(),
 });

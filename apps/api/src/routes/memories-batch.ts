@@ -5,6 +5,7 @@ import type { IngestQueue, Submission } from '@mnemo/queue';
 import type { LlmSpendGuard } from '../llm-spend-guard';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { fieldPath, parseOrThrow, requireJson } from '../middleware/validate';
+import type { BatchAccepted } from '../openapi/response-schemas';
 
 export interface BatchRouteDeps {
   ingest: IngestQueue;
@@ -117,7 +118,7 @@ export function memoriesBatchRouter({ ingest, maxItems, maxConversationBytes, ba
       duplicates: jobs.filter((j) => j.duplicate).length,
       rejected,
       jobs,
-    });
+    } satisfies BatchAccepted);
   });
 
   return router;

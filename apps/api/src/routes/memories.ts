@@ -5,8 +5,9 @@ import type { IngestQueue } from '@mnemo/queue';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import type { LlmSpendGuard } from '../llm-spend-guard';
 import { parseOrThrow, requireJson } from '../middleware/validate';
+import type { StoreMemoriesAccepted, StoreMemoriesCompleted } from '../openapi/response-schemas';
 
-const idempotencyKeySchema = z.string().trim().min(1).max(255).optional();
+export const idempotencyKeySchema = z.string().trim().min(1).max(255).optional();
 
 export interface MemoriesRouteDeps {
   ingest: IngestQueue;
@@ -21,7 +22,7 @@ export interface MemoriesRouteDeps {
  * stored before (the same Idempotency-Key or content), so this request
  * changed nothing and counts nothing; the job's own result is at its status URL.
  */
-function completedBody(jobId: string, result: IngestJobResult, duplicate: boolean) {
+function completedBody(jobId: string, result: IngestJobResult, duplicate: boolean): StoreMemoriesCompleted {
   if (duplicate || result.duplicate) {
     return {
       success: true,
@@ -50,7 +51,7 @@ function completedBody(jobId: string, result: IngestJobResult, duplicate: boolea
   };
 }
 
-function acceptedBody(jobId: string, status: string) {
+function acceptedBody(jobId: string, status: string): StoreMemoriesAccepted {
   return { success: true, job_id: jobId, status, status_url: `/v1/jobs/${encodeURIComponent(jobId)}` };
 }
 

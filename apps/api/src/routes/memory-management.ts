@@ -16,6 +16,7 @@ import { actingUser, principalOf } from '../middleware/authenticate';
 import { checkCategories } from '../middleware/check-categories';
 import { parseOrThrow, requireJson } from '../middleware/validate';
 import { memoryView } from '../memory-view';
+import type { MemoryList } from '../openapi/response-schemas';
 
 export interface ManagementRouteDeps {
   store: MemoryStore;
@@ -47,7 +48,7 @@ export function memoryManagementRouter({ store, embedder, taxonomy, profiles, js
         has_next: page < totalPages,
         has_previous: page > 1 && totalPages > 0,
       },
-    });
+    } satisfies MemoryList);
   });
 
   router.get('/v1/memories/:id', async (req, res) => {

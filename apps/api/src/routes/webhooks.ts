@@ -5,7 +5,7 @@ import { checkWebhookUrl, MAX_WEBHOOKS_PER_KEY, WEBHOOK_EVENTS, type Webhook, ty
 import { principalOf } from '../middleware/authenticate';
 import { parseOrThrow, requireJson } from '../middleware/validate';
 
-const createSchema = z
+export const webhookCreateSchema = z
   .object({
     url: z.string().trim().min(1).max(2_048),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).default(['job.completed', 'job.failed']),
@@ -25,7 +25,7 @@ export function webhooksRouter({ webhooks, policy, jsonBody }: { webhooks: Webho
 
   router.post('/v1/webhooks', requireJson, jsonBody, async (req, res) => {
     const { keyId } = principalOf(res.locals);
-    const body = parseOrThrow(createSchema, req.body);
+    const body = parseOrThrow(webhookCreateSchema, req.body);
     const { url } = await checkWebhookUrl(body.url, policy);
     if ((await webhooks.count(keyId)) >= MAX_WEBHOOKS_PER_KEY) {
       throw new MnemoError('VALIDATION_ERROR', `An API key may have at most ${MAX_WEBHOOKS_PER_KEY} webhooks; delete one first`);
