@@ -60,7 +60,7 @@ describe('read and manage memories', () => {
   afterAll(() => stack.close());
 
   it('finds the career memory first when the query names the company', async () => {
-    const res = await search({ query: 'Spotify' });
+    const res = await search({ query: 'Spotify', include_bio: false });
     expect(res.status).toBe(200);
     expect(res.body.user_bio).toBeNull();
     expect(res.body.memories[0].memory).toBe('User works as a senior data engineer at Spotify in Stockholm');
@@ -70,6 +70,7 @@ describe('read and manage memories', () => {
       categories: expect.arrayContaining(['career']),
       type: 'semantic',
       vector_distance: expect.any(Number),
+      raw_vector_distance: expect.any(Number),
       score: expect.any(Number),
       source: 'chat',
       created_at: expect.any(String),

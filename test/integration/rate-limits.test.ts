@@ -29,11 +29,19 @@ describe('rate limits per user, shared by every API process', () => {
     expect((await search(b)).headers.ratelimit).toMatch(/^"search";r=1;t=/);
     expect((await search(a)).status).toBe(200);
 
+    const sentAt = Math.floor(Date.now() / 1000);
     const refused = await search(b);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(refused.headers.ratelimit).toMatch(/^"search";r=0;t=\d+$/);
+    // MemSync clients read the X-RateLimit-* triple; on the 429 too, with the same numbers.
+    expect(refused.headers['x-ratelimit-limit']).toBe('3');
+    expect(refused.headers['x-ratelimit-remaining']).toBe('0');
+    const t = Number(/t=(\d+)$/.exec(refused.headers.ratelimit)![1]);
+    // A Unix time in seconds: the moment of the answer plus the seconds the IETF header gives.
+    expect(Number(refused.headers['x-ratelimit-reset']) - t).toBeGreaterThanOrEqual(sentAt);
+    expect(Number(refused.headers['x-ratelimit-reset']) - t).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
     expect(refused.body).toMatchObject({
       status: 'error',
       error: { code: 'RATE_LIMIT_EXCEEDED', details: { policy: 'search', limit_per_minute: 3 } },

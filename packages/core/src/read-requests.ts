@@ -21,7 +21,8 @@ export const searchRequestSchema = z.object({
   agent_id: optionalId,
   thread_id: optionalId,
   rerank: z.boolean().default(false),
-  include_bio: z.boolean().default(false),
+  /** MemSync documents true: its clients expect the bio unless they opt out. */
+  include_bio: z.boolean().default(true),
   /** Also memories a later fact contradicted (closed, with valid_until and superseded_by). */
   include_superseded: z.boolean().default(false),
   user_id: userIdSchema.optional(),

@@ -18,5 +18,6 @@ export { factAttributes, type FactAttribute } from './reconcile/attributes';
 export { ClaudeReconciler, RECONCILE_TOOL, type ClaudeReconcilerOptions } from './claude/claude-reconciler';
 export { createSearcher, queryForUser, type SearchRequest, type SearcherDeps } from './search/search-memories';
 export { rankHits, DEFAULT_WEIGHTS, type RankedHit, type RankWeights } from './search/hybrid-ranker';
+export { rankDistances } from './search/rank-distances';
 export { WordVectorEmbedder } from './embedders/word-vector-embedder';
 export { loadWordVectors, type WordVectors } from './embedders/word-vectors';

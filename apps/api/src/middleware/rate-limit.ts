@@ -37,11 +37,19 @@ const limits = (config: Config): Record<RatePolicy, number> => ({
 /**
  * The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers):
  * the policy (quota q per window w seconds) and what is left (r) until
- * the window resets (t seconds).
+ * the window resets (t seconds). MemSync clients read the older
+ * X-RateLimit-* triple instead; it carries the same numbers, with the reset
+ * as a Unix time in seconds (the common reading, GitHub's among others; MemSync's
+ * published docs do not define it), so both sets always agree.
  */
-function setHeaders(res: Response, policy: RatePolicy, quota: number, remaining: number, resetMs: number): void {
+function setHeaders(res: Response, policy: RatePolicy, quota: number, remaining: number, resetMs: number, now = Date.now()): void {
+  const left = Math.max(0, remaining);
+  const resetSeconds = Math.ceil(resetMs / 1000);
   res.setHeader('RateLimit-Policy', `"${policy}";q=${quota};w=60`);
-  res.setHeader('RateLimit', `"${policy}";r=${Math.max(0, remaining)};t=${Math.ceil(resetMs / 1000)}`);
+  res.setHeader('RateLimit', `"${policy}";r=${left};t=${resetSeconds}`);
+  res.setHeader('X-RateLimit-Limit', String(quota));
+  res.setHeader('X-RateLimit-Remaining', String(left));
+  res.setHeader('X-RateLimit-Reset', String(Math.floor(now / 1000) + resetSeconds));
 }
 
 /**
