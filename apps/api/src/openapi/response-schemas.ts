@@ -101,8 +101,10 @@ export const searchHitSchema = z
     categories: z.array(z.string()),
     type: z.enum(MEMORY_TYPES),
     vector_distance: z.number().meta({
-      description: 'Cosine distance (0–1, lower is closer), never lower than that of a result above it, so ascending down the list as MemSync clients expect',
+      description:
+        'Cosine distance (0–1, lower is closer). Without rerank, never lower than that of a result above it, so it ascends down the list as MemSync clients expect; with rerank, the raw distance',
     }),
+    raw_vector_distance: z.number().meta({ description: "The memory's own cosine distance to the query (0–1)" }),
     score: z.number().meta({ description: 'Fused relevance (vector, key and lexical matches); higher is better; the order without rerank' }),
     rerank_score: z.number().min(0).max(1).optional().meta({ description: 'With rerank: true, on every result, 0–1, higher is better; the order then' }),
     source: z.string(),

@@ -6,6 +6,7 @@ import type { MemoryStore } from '@mnemo/store';
 import { actingUser, principalOf } from '../middleware/authenticate';
 import { checkCategories } from '../middleware/check-categories';
 import { parseOrThrow, requireJson } from '../middleware/validate';
+import type { SearchResponse } from '../openapi/response-schemas';
 
 export interface SearchRouteDeps {
   store: MemoryStore;
@@ -61,11 +62,11 @@ export function searchRouter({ store, embedder, reranker, taxonomy, profileCache
         memory: hit.memory.memory,
         categories: hit.memory.categories,
         type: hit.memory.type,
-        vector_distance: distances[i],
-        raw_vector_distance: raw[i],
+        vector_distance: distances[i]!,
+        raw_vector_distance: raw[i]!,
         // Comparable across result lists of one deployment (same weights), so clients can merge them; higher is better.
         score: hit.score,
-        ...('rerank_score' in hit ? { rerank_score: hit.rerank_score } : {}),
+        ...('rerank_score' in hit ? { rerank_score: hit.rerank_score as number } : {}),
         source: hit.memory.source,
         created_at: hit.memory.created_at,
         updated_at: hit.memory.updated_at,
@@ -74,7 +75,7 @@ export function searchRouter({ store, embedder, reranker, taxonomy, profileCache
         valid_until: hit.memory.valid_until,
         superseded_by: hit.memory.superseded_by,
       })),
-    });
+    } satisfies SearchResponse);
   });
   return router;
 }
