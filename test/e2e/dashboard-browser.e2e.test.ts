@@ -117,4 +117,16 @@ describeWithBrowser('the dashboard in a browser', () => {
     await page.getByText(jobId).first().waitFor();
     await page.screenshot({ path: path.join(OUTPUT, 'bull-board-completed.png'), fullPage: true });
   });
+
+  it('renders the API reference at /docs from the served document, with no request leaving the machine', async () => {
+    const external: string[] = [];
+    page.on('request', (req) => {
+      if (!req.url().startsWith(base)) external.push(req.url());
+    });
+    await page.goto(`${base}/docs`);
+    await page.getByText('Search memories with a natural-language query').first().waitFor();
+    await page.getByText('/v1/memories/search').first().waitFor();
+    await page.screenshot({ path: path.join(OUTPUT, 'api-reference.png'), fullPage: false });
+    expect(external).toEqual([]);
+  });
 });

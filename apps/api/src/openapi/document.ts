@@ -99,7 +99,8 @@ export function buildOpenApiDocument(options: { maxBatchItems?: number } = {}): 
         'Self-hostable memory for AI applications, compatible with the MemSync memory API. Authenticate with `X-API-Key: <key>` or `Authorization: Bearer <key>`.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
-    servers: [{ url: 'http://localhost:8080' }],
+    // Relative: the reference at /docs tries requests against the server that serves it.
+    servers: [{ url: '/', description: 'this server' }],
     security: [{ ApiKeyHeader: [] }, { BearerAuth: [] }],
     tags: [
       { name: 'memories', description: 'Store conversations, search and manage memories' },
