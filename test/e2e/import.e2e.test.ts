@@ -107,6 +107,9 @@ describe('mnemo import against the running services', () => {
     expect(await second.exited).toBe(0);
     const report = second.report();
     expect(second.output().stderr).toMatch(/server unreachable|answered 5\d\d/);
+    // Rates and times are rounded for people and diffs.
+    expect(String(report.rate)).toMatch(/^\d+(\.\d)?$/);
+    expect(String(report.seconds)).toMatch(/^\d+(\.\d)?$/);
 
     // Every conversation enqueued once, processed once, one memory each. A batch whose answer was lost
     // with the API is sent again and comes back as duplicates, so the report's new jobs are at most TOTAL.

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { MnemoApiError, MnemoClient } from '@mnemo/client';
 import { batchItemSchema, conversationBytes } from '@mnemo/core';
 import type { ImportBody } from './chat-exports';
 import { ImportStateDir } from './import-state';
@@ -160,41 +161,28 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     options.progress.update(counts);
   };
 
-  const post = async (conversations: unknown[]): Promise<BatchAnswer> => {
-    let backoff = 500;
-    const maxBackoff = options.maxBackoffMs ?? 30_000;
-    for (;;) {
-      let res: Response;
-      try {
-        res = await fetch(`${options.url}/v1/memories/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': options.key },
-          body: JSON.stringify({ conversations }),
-          signal: AbortSignal.timeout(120_000),
-        });
-      } catch (err) {
-        options.progress.update(counts, `server unreachable (${(err as Error).cause ? String((err as { cause: { code?: string } }).cause.code ?? '') : (err as Error).message}); retrying in ${Math.round(backoff / 1000)} s`);
-        await sleep(backoff);
-        backoff = Math.min(maxBackoff, backoff * 2);
-        continue;
-      }
-      if (res.status === 202) return (await res.json()) as BatchAnswer;
-      const text = await res.text();
-      if (res.status === 503 || res.status === 429 || res.status >= 500) {
-        const retryAfter = Number(res.headers.get('retry-after'));
-        const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff;
-        options.progress.update(counts, `server answered ${res.status}; waiting ${Math.round(wait / 1000)} s`);
-        await sleep(wait);
-        backoff = Math.min(maxBackoff, backoff * 2);
-        continue;
-      }
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
-      } catch {
-        // not JSON: the text is the message
-      }
-      throw new ImportFailed(`the server refused the import (${res.status}): ${message}`);
+  // The client waits out an unreachable or overloaded server (Retry-After first) for as long as it takes,
+  // saying so on the progress line; a batch is safe to send again, its items being known by their ids.
+  const client = new MnemoClient({
+    url: options.url,
+    apiKey: options.key,
+    timeoutMs: 120_000,
+    retry: {
+      attempts: Infinity,
+      maxDelayMs: options.maxBackoffMs ?? 30_000,
+      onRetry: ({ status, reason, waitMs }) =>
+        options.progress.update(
+          counts,
+          status === null ? `${reason}; retrying in ${Math.round(waitMs / 1000)} s` : `server answered ${status}; waiting ${Math.round(waitMs / 1000)} s`,
+        ),
+    },
+  });
+  const post = async (conversations: ImportBody[]): Promise<BatchAnswer> => {
+    try {
+      return await client.memories.batch(conversations as Parameters<MnemoClient['memories']['batch']>[0]);
+    } catch (err) {
+      if (err instanceof MnemoApiError) throw new ImportFailed(`the server refused the import (${err.status}): ${err.message}`);
+      throw err;
     }
   };
 
@@ -243,22 +231,23 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   }
 
   if (options.wait && !options.signal.aborted && !options.dryRun) {
-    await follow(options, stateDir.jobs(), counts);
+    await follow(options, client, stateDir.jobs(), counts);
   }
   options.progress.stop();
   const seconds = (Date.now() - started) / 1000;
   return {
     ...counts,
     interrupted: options.signal.aborted,
-    seconds,
-    rate: counts.read / Math.max(seconds, 0.001),
+    // Rounded: a report is read by people and diffed by scripts, neither wants 17 digits.
+    seconds: Math.round(seconds * 10) / 10,
+    rate: Math.round((counts.read / Math.max(seconds, 0.001)) * 10) / 10,
     state_dir: options.stateDir,
     rejected_file: counts.rejected > 0 ? stateDir.rejectedPath : null,
   };
 }
 
 /** Follows the import's jobs until each has finished, counting completed, failed and memories created. */
-async function follow(options: ImportOptions, jobs: { job_id: string; user_id?: string }[], counts: ImportCounts): Promise<void> {
+async function follow(options: ImportOptions, client: MnemoClient, jobs: { job_id: string; user_id?: string }[], counts: ImportCounts): Promise<void> {
   // Job status is asked per acting user, as every read is.
   const byUser = new Map<string | undefined, string[]>();
   for (const job of jobs) byUser.set(job.user_id, [...(byUser.get(job.user_id) ?? []), job.job_id]);
@@ -271,16 +260,12 @@ async function follow(options: ImportOptions, jobs: { job_id: string; user_id?: 
     for (const [user, ids] of groups) {
       for (let i = 0; i < ids.length; i += 1_000) {
         const chunk = ids.slice(i, i + 1_000);
-        const res = await fetch(`${options.url}/v1/jobs/status`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-api-key': options.key },
-          body: JSON.stringify({ job_ids: chunk, ...(user ? { user_id: user } : {}) }),
-        }).catch(() => null);
-        if (!res || !res.ok) {
+        // A round that fails is asked again in the next one.
+        const answer = await client.jobs.status(chunk, { userId: user }).catch(() => null);
+        if (!answer) {
           still.push(...chunk.map((id) => ({ user, id })));
           continue;
         }
-        const answer = (await res.json()) as { jobs: { job_id: string; status: string; memories_created: number | null }[] };
         for (const job of answer.jobs) {
           if (job.status === 'completed') finished.set(job.job_id, { failed: false, memories: job.memories_created ?? 0 });
           else if (job.status === 'failed') finished.set(job.job_id, { failed: true, memories: 0 });
