@@ -38,7 +38,7 @@ describe('the OpenAPI document', () => {
       ),
     );
     const inner = (stack.api as unknown as { router: { stack: Layer[] } }).router.stack;
-    const served = routesOf(inner).filter((r) => /^\w+ \/(v1\/|healthz|readyz)/.test(r));
+    const served = routesOf(inner).filter((r) => /^\w+ \/(v1\/|healthz|readyz|mcp)/.test(r));
     expect(served.length).toBeGreaterThan(15);
     expect(served.filter((r) => !documented.has(r))).toEqual([]);
   });

@@ -19,6 +19,7 @@ import { apiReferenceRouter } from './routes/api-reference';
 import { buildOpenApiDocument } from './openapi/document';
 import { categoriesRouter } from './routes/categories';
 import { jobsRouter } from './routes/jobs';
+import { mcpRouter } from './routes/mcp';
 import { memoriesRouter } from './routes/memories';
 import { memoriesBatchRouter } from './routes/memories-batch';
 import { memoryManagementRouter } from './routes/memory-management';
@@ -69,6 +70,9 @@ export function createApp(deps: AppDeps): Express {
 
   const jsonBody = wellFormedJson(deps.config.MNEMO_MAX_BODY_BYTES);
   app.use('/v1', authenticate(deps.keys, throttle), rateLimits(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config));
+  // MCP: authenticated here; its tools call /v1 with the caller's key, so /v1's rate limits apply to each call.
+  app.use('/mcp', authenticate(deps.keys, throttle));
+  app.use(mcpRouter({ jsonBody }));
   const spendGuard =
     deps.config.MNEMO_EXTRACTOR === 'claude' && deps.config.MNEMO_LLM_DAILY_CONVERSATIONS > 0
       ? new LlmSpendGuard(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config.MNEMO_LLM_DAILY_CONVERSATIONS)

@@ -4,6 +4,7 @@ import { configCommand } from './commands/config';
 import { importCommand } from './commands/import';
 import { jobsCommand } from './commands/jobs';
 import { keysCommand } from './commands/keys';
+import { mcpCommand } from './commands/mcp';
 import { reembedCommand } from './commands/reembed';
 import { resetCommand } from './commands/reset';
 import { startCommand } from './commands/start';
@@ -18,6 +19,7 @@ program.addCommand(reembedCommand());
 program.addCommand(configCommand());
 program.addCommand(startCommand());
 program.addCommand(resetCommand());
+program.addCommand(mcpCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { MnemoError, userIdSchema } from '@mnemo/core';
 import type { ApiKeyRepository, Principal } from '@mnemo/auth';
 import type { AuthFailureThrottle } from './auth-throttle';
@@ -14,10 +14,14 @@ declare module 'express-serve-static-core' {
  * alike, and every refusal counts against the client's address and the
  * key's prefix (AuthFailureThrottle).
  */
+/** The API key a request presents: X-API-Key, or Authorization: Bearer. */
+export function presentedKey(req: Request): string | undefined {
+  return (req.get('x-api-key') ?? /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1])?.trim();
+}
+
 export function authenticate(keys: ApiKeyRepository, throttle: AuthFailureThrottle): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('x-api-key') ?? /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1];
-    const key = header?.trim();
+    const key = presentedKey(req);
     await throttle.assertAllowed(res, req.ip, key);
     const refuse = async (message: string) => {
       await throttle.failed(req.ip, key);

@@ -80,6 +80,8 @@ function v1(op: Omit<ZodOpenApiOperationObject, 'responses'> & { ok: ZodOpenApiR
   return { ...rest, responses: { ...withHeaders, ...errors(codes) } };
 }
 
+const jsonRpcSchema = z.looseObject({ jsonrpc: z.literal('2.0') }).meta({ id: 'JsonRpcMessage' });
+
 const actingUserQuery = z.object({ user_id: userIdSchema.optional().meta({ description: 'Service keys only: the user to act for' }) });
 const memoryPath = z.object({ id: memoryIdSchema.meta({ description: 'Memory id (UUID)' }) });
 
@@ -107,6 +109,7 @@ export function buildOpenApiDocument(options: { maxBatchItems?: number } = {}): 
       { name: 'jobs', description: 'Follow the processing of stored conversations' },
       { name: 'users', description: 'Profiles and erasure' },
       { name: 'webhooks', description: 'Notifications of finished jobs' },
+      { name: 'agents', description: 'The same memory for models, over MCP' },
       { name: 'health', description: 'Liveness and readiness' },
     ],
     components: {
@@ -298,6 +301,23 @@ export function buildOpenApiDocument(options: { maxBatchItems?: number } = {}): 
           ok: { '200': json(r.webhookDeletedSchema, 'Deleted') },
           errors: [...V1_ERRORS, 'NOT_FOUND'],
         }),
+      },
+      '/mcp': {
+        post: {
+          tags: ['agents'],
+          operationId: 'mcp',
+          summary: 'Model Context Protocol over Streamable HTTP (stateless)',
+          description:
+            "JSON-RPC 2.0 messages of MCP: initialize, tools/list, tools/call (add_memory, search_memories, list_memories, get_memory, update_memory, delete_memory, get_profile, get_job). Each tool call runs as the caller's key on /v1, with its rate limits.",
+          requestBody: { required: true, content: { 'application/json': { schema: jsonRpcSchema } } },
+          responses: {
+            '200': json(jsonRpcSchema, 'The JSON-RPC answer'),
+            '202': { description: 'A notification, accepted' },
+            ...errors(['VALIDATION_ERROR', 'AUTHENTICATION_ERROR', 'RATE_LIMIT_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'PROCESSING_ERROR']),
+          },
+        },
+        get: { tags: ['agents'], operationId: 'mcpStream', summary: 'Not offered: the server is stateless', responses: { '405': json(jsonRpcSchema, 'Use POST') } },
+        delete: { tags: ['agents'], operationId: 'mcpSession', summary: 'Not offered: the server is stateless', responses: { '405': json(jsonRpcSchema, 'Use POST') } },
       },
       '/healthz': {
         get: { tags: ['health'], operationId: 'health', summary: 'Liveness', security: [], responses: { '200': json(r.healthSchema, 'The process is up') } },

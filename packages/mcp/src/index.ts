@@ -1,0 +1,2 @@
+export * from './mnemo-tools';
+export * from './mnemo-mcp-server';
