@@ -83,6 +83,43 @@ describe('isolation between users, endpoint by endpoint', () => {
     expect(mentionsAlice(res)).toBe(false);
   });
 
+  /** One MCP tool call as JSON-RPC over POST /mcp (stateless: no session to open first). */
+  const mcp = (key: string, name: string, args: Record<string, unknown>) =>
+    request(stack.app)
+      .post('/mcp')
+      .set('Authorization', `Bearer ${key}`)
+      .set('Accept', 'application/json, text/event-stream')
+      .send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
+
+  it.each([
+    ['get_memory', () => ({ memory_id: memoryId })],
+    ['update_memory', () => ({ memory_id: memoryId, memory: 'User was hacked' })],
+    ['delete_memory', () => ({ memory_id: memoryId })],
+    ['get_job', () => ({ job_id: jobId })],
+  ])('over MCP, bob cannot %s: a NOT_FOUND tool error', async (tool, args) => {
+    const res = await mcp(OTHER_KEY, tool, args());
+    expect(res.status).toBe(200);
+    expect(res.body.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'NOT_FOUND' } } });
+    expect(mentionsAlice(res)).toBe(false);
+  });
+
+  it.each([
+    ['search_memories', { query: 'Whiskers cat PIN' }],
+    ['list_memories', {}],
+    ['get_profile', {}],
+  ])('over MCP, bob can call %s and sees nothing of alice', async (tool, args) => {
+    const res = await mcp(OTHER_KEY, tool, args);
+    expect(res.body.result.isError).toBeFalsy();
+    expect(mentionsAlice(res)).toBe(false);
+  });
+
+  it('over MCP, a user key naming alice is refused (FORBIDDEN); without a key, 401', async () => {
+    expect((await mcp(OTHER_KEY, 'search_memories', { query: 'cat', user_id: 'alice' })).body.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'FORBIDDEN' } } });
+    expect((await request(stack.app).post('/mcp').send({ jsonrpc: '2.0', id: 1, method: 'tools/list' })).status).toBe(401);
+    // The service key acting for alice does see her memory: the refusals above are isolation, not breakage.
+    expect(mentionsAlice(await mcp(SERVICE_KEY, 'search_memories', { query: 'Whiskers cat', user_id: 'alice' }))).toBe(true);
+  });
+
   it('a user key cannot open the dashboard or its API', async () => {
     for (const path of ['/admin/api/overview', '/admin/api/jobs/failed', '/admin/queues/api/queues']) {
       expect((await bob.get(path)).status).toBe(403);
