@@ -27,7 +27,7 @@ describe('acceptance waits for a replica', () => {
     replica = new OwnRedis(await freePort(), dir(), ['--replicaof', '127.0.0.1', String(primary.port)]);
     await replica.start();
     await linkUp(replica.url);
-    stack = await startStack({ REDIS_URL: primary.url, MNEMO_REDIS_WAIT_REPLICAS: '1', MNEMO_REDIS_WAIT_TIMEOUT_MS: '300' });
+    stack = await startStack({ REDIS_URL: primary.url, MNEMO_REDIS_WAIT_REPLICAS: '1', MNEMO_REDIS_WAIT_TIMEOUT_MS: '2000' });
   });
   afterAll(async () => {
     await stack?.close();
@@ -61,7 +61,7 @@ describe('acceptance waits for a replica', () => {
     expect(refused.status).toBe(503);
     expect(refused.body.error).toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
-      message: expect.stringMatching(/0 of 1 replicas hold the job after 300 ms; retry the same request/),
+      message: expect.stringMatching(/0 of 1 replicas hold the job after 2000 ms; retry the same request/),
       details: { job_ids: [expect.any(String)] },
     });
     expect(refused.headers['retry-after']).toBeDefined();

@@ -38,7 +38,7 @@ describe('SqliteMemoryStore specifics', () => {
       expect(store.builtWith()).toEqual({ embedder: 'test', dimension: 8 });
       await store.close();
     }
-  });
+  }, 60_000); // Two node processes loading the native store: slow on a busy machine, never a speed check.
 
   it('refuses to open a data dir built for another vector size', async () => {
     const store = SqliteMemoryStore.open(dir, 8);
