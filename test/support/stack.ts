@@ -8,6 +8,7 @@ import { createRedis, IngestQueue, JobControl, LlmUsageTotals, ProfileCache, Pro
 import { SqliteMemoryStore } from '@mnemo/store';
 import express from 'express';
 import { createApp } from '../../apps/api/src/app';
+import { STORE_EXAMPLE } from '../../apps/api/src/openapi/document';
 import { OpenApiCheck } from './openapi-check';
 import { startWorkers } from '../../apps/worker/src/start-workers';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
@@ -106,25 +107,5 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   };
 }
 
-/** The store-memories example from MemSync's documentation. */
-export const MEMSYNC_EXAMPLE = {
-  messages: [
-    {
-      role: 'user',
-      content: "I just got promoted to Senior Software Engineer at Google! I'll be working on their ML infrastructure team.",
-    },
-    {
-      role: 'assistant',
-      content:
-        "Congratulations on your promotion! That's a significant achievement. Working on ML infrastructure at Google must be exciting.",
-    },
-    {
-      role: 'user',
-      content: "Thanks! I'm really excited. I'll be leading a team of 5 engineers and working on scaling their recommendation systems.",
-    },
-  ],
-  agent_id: 'career-advisor-bot',
-  thread_id: 'conversation-2024-001',
-  source: 'chat',
-  metadata: { timestamp: '2024-03-20T10:00:00Z', platform: 'web-app', session_id: 'session-abc123' },
-};
+/** The store-memories example from MemSync's documentation: the one the OpenAPI document shows. */
+export const MEMSYNC_EXAMPLE = STORE_EXAMPLE;
