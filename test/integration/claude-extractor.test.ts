@@ -2,7 +2,7 @@ import request from 'supertest';
 import { buildTaxonomy } from '@mnemo/core';
 import { eventually } from '../support/eventually';
 import { stagesFailingAt } from '../support/faulty-stages';
-import { extractionSchema, toolInputSchema } from '../../packages/pipeline/src/claude/extraction-schema';
+import { extractionSchema, toolInputSchema } from '../../packages/pipeline/src/llm/extraction-schema';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { MEMSYNC_EXAMPLE, SERVICE_KEY, startStack, type Stack } from '../support/stack';
 

@@ -1,7 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ApiKeyRepository } from '@mnemo/auth';
-import { buildTaxonomy, type Config, type Logger } from '@mnemo/core';
+import { buildTaxonomy, usesModel, type Config, type Logger } from '@mnemo/core';
 import { LocalReranker, type Embedder, type UserProfile } from '@mnemo/pipeline';
 import { HttpAnswerStats, LlmUsageTotals, PipelineStats, UserErasure, WebhookRepository, type IngestQueue, type JobControl, type ProfileCache, type ProfileQueue } from '@mnemo/queue';
 import type { MemoryStore } from '@mnemo/store';
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/mcp', authenticate(deps.keys, throttle));
   app.use(mcpRouter({ jsonBody }));
   const spendGuard =
-    deps.config.MNEMO_EXTRACTOR === 'claude' && deps.config.MNEMO_LLM_DAILY_CONVERSATIONS > 0
+    usesModel(deps.config) && deps.config.MNEMO_LLM_DAILY_CONVERSATIONS > 0
       ? new LlmSpendGuard(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.config.MNEMO_LLM_DAILY_CONVERSATIONS)
       : undefined;
   app.use(memoriesRouter({ ingest: deps.ingest, syncWaitMs: deps.config.MNEMO_SYNC_WAIT_MS, jsonBody, spendGuard }));
@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): Express {
       jsonBody,
     }),
   );
-  app.use(profileRouter({ ...deps, modelWritesBio: deps.config.MNEMO_EXTRACTOR === 'claude' }));
+  app.use(profileRouter({ ...deps, modelWritesBio: usesModel(deps.config) }));
   const erasure = new UserErasure(deps.redis, deps.config.MNEMO_QUEUE_PREFIX, deps.profileCache);
   app.use(userErasureRouter({ store: deps.store, erasure, profileCache: deps.profileCache }));
 

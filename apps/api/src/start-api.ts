@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Express, Router } from 'express';
 import { ApiKeyRepository } from '@mnemo/auth';
 import type { Closeable, Config, Logger } from '@mnemo/core';
-import { createEmbedder, type UserProfile } from '@mnemo/pipeline';
+import { createEmbedder, modelsInUse, type UserProfile } from '@mnemo/pipeline';
 import { checkEvictionPolicy, createRedis, IngestQueue, redisTarget, JobControl, ProfileCache, ProfileQueue, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { createAdminApp, createApp } from './app';
@@ -42,7 +42,7 @@ export async function startApi(config: Config, logger: Logger, resources: Closea
     await listen(createAdminApp(deps), config.MNEMO_ADMIN_PORT, config.HOST, resources, 'dashboard server');
     logger.info('dashboard listening', { url: `http://${config.HOST}:${config.MNEMO_ADMIN_PORT}/admin` });
   }
-  logger.info('api listening', { url: `http://${config.HOST}:${config.PORT}`, store: store.kind });
+  logger.info('api listening', { url: `http://${config.HOST}:${config.PORT}`, store: store.kind, ...modelsInUse(config, embedder) });
 }
 
 /** Listens, and registers the server's graceful close. */

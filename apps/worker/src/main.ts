@@ -1,5 +1,5 @@
 import { createLogger, loadConfig, onShutdown, type Closeable } from '@mnemo/core';
-import { createEmbedder } from '@mnemo/pipeline';
+import { createEmbedder, modelsInUse } from '@mnemo/pipeline';
 import { checkEvictionPolicy, createRedis, INGEST_QUEUE, redisTarget, reportConnection, waitForRedis } from '@mnemo/queue';
 import { openMemoryStore } from '@mnemo/store';
 import { startHealthServer } from './health-server';
@@ -32,8 +32,7 @@ async function main(): Promise<void> {
     queue: `${config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}`,
     concurrency: config.MNEMO_WORKER_CONCURRENCY,
     store: store.kind,
-    embedder: embedder.name,
-    extractor: config.MNEMO_EXTRACTOR,
+    ...modelsInUse(config, embedder),
     health_port: config.MNEMO_WORKER_PORT || null,
   });
 }

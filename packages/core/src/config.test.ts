@@ -88,3 +88,34 @@ describe('Redis Sentinel settings', () => {
     expect(() => loadConfig({ REDIS_SENTINELS: 'a:99999' })).toThrow(/entry "a:99999" must be host:port/);
   });
 });
+
+describe('choosing the extractor', () => {
+  it('is offline with no model configured, Claude with an Anthropic key', () => {
+    expect(loadConfig({}).MNEMO_EXTRACTOR).toBe('offline');
+    expect(loadConfig({ ANTHROPIC_API_KEY: 'sk-ant' }).MNEMO_EXTRACTOR).toBe('claude');
+  });
+
+  it('switches to an OpenAI-compatible server with one variable, defaulting to Ollama on this host', () => {
+    const config = loadConfig({ MNEMO_LLM_PROVIDER: 'openai-compatible' });
+    expect(config).toMatchObject({
+      MNEMO_EXTRACTOR: 'openai-compatible',
+      MNEMO_LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+      MNEMO_LLM_OUTPUT: 'auto',
+      MNEMO_LLM_TIMEOUT_MS: 120_000,
+    });
+    // The provider named wins over a key left in the environment.
+    expect(loadConfig({ MNEMO_LLM_PROVIDER: 'openai-compatible', ANTHROPIC_API_KEY: 'sk-ant' }).MNEMO_EXTRACTOR).toBe('openai-compatible');
+    expect(loadConfig({ MNEMO_LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant' }).MNEMO_EXTRACTOR).toBe('claude');
+    expect(loadConfig({ MNEMO_EXTRACTOR: 'offline', MNEMO_LLM_PROVIDER: 'openai-compatible' }).MNEMO_EXTRACTOR).toBe('offline');
+  });
+
+  it('refuses settings that contradict each other or lack what they need', () => {
+    expect(() => loadConfig({ MNEMO_LLM_PROVIDER: 'anthropic' })).toThrow(/ANTHROPIC_API_KEY: is required when MNEMO_LLM_PROVIDER=anthropic/);
+    expect(() => loadConfig({ MNEMO_EXTRACTOR: 'claude', MNEMO_LLM_PROVIDER: 'openai-compatible', ANTHROPIC_API_KEY: 'k' })).toThrow(
+      /MNEMO_LLM_PROVIDER: openai-compatible contradicts MNEMO_EXTRACTOR=claude/,
+    );
+    expect(() => loadConfig({ MNEMO_LLM_PROVIDER: 'openai-compatible', MNEMO_LLM_MODE: 'batch' })).toThrow(/MNEMO_LLM_MODE: batch is Claude's Message Batches API/);
+    expect(() => loadConfig({ MNEMO_LLM_PROVIDER: 'ollama' })).toThrow(/MNEMO_LLM_PROVIDER/);
+    expect(() => loadConfig({ MNEMO_LLM_PROVIDER: 'openai-compatible', MNEMO_LLM_OUTPUT: 'xml' })).toThrow(/MNEMO_LLM_OUTPUT/);
+  });
+});

@@ -83,9 +83,23 @@ function chosenEmbedder(cfg: { MNEMO_EMBEDDER?: EmbedderName | 'local'; VOYAGE_A
   return cfg.MNEMO_EMBEDDER ?? (cfg.VOYAGE_API_KEY ? 'voyage' : cfg.MNEMO_EMBEDDINGS_URL ? 'openai' : 'words');
 }
 
-/** The extractor in force: the one named, else Claude when it has a key, else offline. */
-function chosenExtractor(cfg: { MNEMO_EXTRACTOR?: 'offline' | 'claude'; ANTHROPIC_API_KEY?: string }) {
-  return cfg.MNEMO_EXTRACTOR ?? (cfg.ANTHROPIC_API_KEY ? 'claude' : 'offline');
+export const EXTRACTORS = ['offline', 'claude', 'openai-compatible'] as const;
+export type ExtractorName = (typeof EXTRACTORS)[number];
+export const LLM_PROVIDERS = ['anthropic', 'openai-compatible'] as const;
+
+/**
+ * The extractor in force: the one named, else the model provider named
+ * (MNEMO_LLM_PROVIDER), else Claude when it has a key, else offline.
+ */
+function chosenExtractor(cfg: { MNEMO_EXTRACTOR?: ExtractorName; MNEMO_LLM_PROVIDER?: (typeof LLM_PROVIDERS)[number]; ANTHROPIC_API_KEY?: string }): ExtractorName {
+  if (cfg.MNEMO_EXTRACTOR) return cfg.MNEMO_EXTRACTOR;
+  if (cfg.MNEMO_LLM_PROVIDER) return cfg.MNEMO_LLM_PROVIDER === 'anthropic' ? 'claude' : 'openai-compatible';
+  return cfg.ANTHROPIC_API_KEY ? 'claude' : 'offline';
+}
+
+/** Whether extraction (and so reconciliation, bios and the daily budget) goes through a model. */
+export function usesModel(config: { MNEMO_EXTRACTOR: ExtractorName }): boolean {
+  return config.MNEMO_EXTRACTOR !== 'offline';
 }
 
 /**
@@ -218,12 +232,33 @@ export const configSchema = z.object({
   MNEMO_QDRANT_SHARDS: intFrom(1, 1).describe('Shards of a collection mnemo creates.'),
   MNEMO_QDRANT_REPLICATION_FACTOR: intFrom(1, 1).describe('Copies of each shard in a Qdrant cluster.'),
   MNEMO_QDRANT_WRITE_CONSISTENCY: intFrom(1, 1).describe('Replicas that must acknowledge a write.'),
-  MNEMO_EXTRACTOR: z.enum(['offline', 'claude']).optional().describe('offline (rule-based, no network) or claude; unset: claude when ANTHROPIC_API_KEY is set.'),
+  MNEMO_EXTRACTOR: z
+    .enum(EXTRACTORS)
+    .optional()
+    .describe('offline (rule-based, no network), claude or openai-compatible; unset: as MNEMO_LLM_PROVIDER says, else claude when ANTHROPIC_API_KEY is set, else offline.'),
+  MNEMO_LLM_PROVIDER: z
+    .enum(LLM_PROVIDERS)
+    .optional()
+    .describe('The model that extracts: anthropic (Claude) or openai-compatible (Ollama, vLLM, llama.cpp, LM Studio, any OpenAI-format server).'),
   ANTHROPIC_API_KEY: z.string().min(1).optional().describe('Anthropic API key for the Claude extractor.'),
   ANTHROPIC_BASE_URL: z.url().optional().describe("Anthropic API base URL; unset: Anthropic's own."),
   MNEMO_CLAUDE_MODEL: z.string().min(1).default('claude-haiku-4-5').describe('Claude model that extracts and reconciles.'),
   MNEMO_CLAUDE_MAX_TOKENS: intFrom(4_096, 256).describe('Largest answer of one model call, in tokens.'),
   MNEMO_CLAUDE_TIMEOUT_MS: intFrom(60_000, 1_000).describe('Timeout of one model call.'),
+  MNEMO_LLM_BASE_URL: z
+    .url()
+    .default('http://127.0.0.1:11434/v1')
+    .describe("OpenAI-compatible provider: the server's base URL (…/v1); the default is Ollama's on this host."),
+  MNEMO_LLM_MODEL: z.string().min(1).default('qwen2.5:7b-instruct').describe('OpenAI-compatible provider: the model that extracts and reconciles.'),
+  MNEMO_LLM_API_KEY: z.string().min(1).optional().describe('OpenAI-compatible provider: API key, if the server needs one.'),
+  MNEMO_LLM_OUTPUT: z
+    .enum(['auto', 'json_schema', 'tools', 'json'])
+    .default('auto')
+    .describe(
+      'OpenAI-compatible provider: how the answer is asked for: json_schema (structured output), tools (a forced tool call), json (plain JSON, repaired once); auto starts with json_schema and steps down when the server refuses.',
+    ),
+  MNEMO_LLM_TIMEOUT_MS: intFrom(120_000, 1_000).describe('OpenAI-compatible provider: timeout of one model call (local models are slower).'),
+  MNEMO_LLM_MAX_TOKENS: intFrom(4_096, 256).describe('OpenAI-compatible provider: largest answer of one model call, in tokens.'),
   MNEMO_LLM_MODE: z
     .enum(['sync', 'batch'])
     .default('sync')
@@ -258,11 +293,19 @@ export const configSchema = z.object({
   if (cfg.MNEMO_STORE === 'qdrant' && !cfg.QDRANT_URL) {
     ctx.addIssue({ code: 'custom', path: ['QDRANT_URL'], message: 'is required when MNEMO_STORE=qdrant' });
   }
-  if (cfg.MNEMO_LLM_MODE === 'batch' && !cfg.ANTHROPIC_API_KEY) {
+  const extractor = chosenExtractor(cfg);
+  if (cfg.MNEMO_LLM_MODE === 'batch' && extractor === 'openai-compatible') {
+    ctx.addIssue({ code: 'custom', path: ['MNEMO_LLM_MODE'], message: "batch is Claude's Message Batches API; the openai-compatible provider runs in sync mode" });
+  } else if (cfg.MNEMO_LLM_MODE === 'batch' && !cfg.ANTHROPIC_API_KEY) {
     ctx.addIssue({ code: 'custom', path: ['MNEMO_LLM_MODE'], message: 'batch needs the Claude extractor (set ANTHROPIC_API_KEY)' });
   }
-  if (cfg.MNEMO_EXTRACTOR === 'claude' && !cfg.ANTHROPIC_API_KEY) {
-    ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_API_KEY'], message: 'is required when MNEMO_EXTRACTOR=claude' });
+  if (extractor === 'claude' && !cfg.ANTHROPIC_API_KEY) {
+    const by = cfg.MNEMO_EXTRACTOR ? 'MNEMO_EXTRACTOR=claude' : 'MNEMO_LLM_PROVIDER=anthropic';
+    ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_API_KEY'], message: `is required when ${by}` });
+  }
+  const provider = cfg.MNEMO_LLM_PROVIDER;
+  if (cfg.MNEMO_EXTRACTOR && cfg.MNEMO_EXTRACTOR !== 'offline' && provider && (provider === 'anthropic') !== (cfg.MNEMO_EXTRACTOR === 'claude')) {
+    ctx.addIssue({ code: 'custom', path: ['MNEMO_LLM_PROVIDER'], message: `${provider} contradicts MNEMO_EXTRACTOR=${cfg.MNEMO_EXTRACTOR}; set one of the two` });
   }
   const embedder = chosenEmbedder(cfg);
   if (embedder === 'voyage' && !cfg.VOYAGE_API_KEY) {
@@ -278,7 +321,7 @@ export const configSchema = z.object({
 export type Config = Omit<z.infer<typeof configSchema>, 'MNEMO_EMBEDDER' | 'MNEMO_EXTRACTOR'> & {
   LOG_FORMAT: 'json' | 'pretty';
   MNEMO_EMBEDDER: EmbedderName;
-  MNEMO_EXTRACTOR: 'offline' | 'claude';
+  MNEMO_EXTRACTOR: ExtractorName;
 };
 
 export class ConfigError extends Error {

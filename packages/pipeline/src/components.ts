@@ -14,6 +14,10 @@ import { OfflineCategorizer } from './offline/offline-categorizer';
 import { OfflineClassifier } from './offline/offline-classifier';
 import { OfflineExtractor } from './offline/offline-extractor';
 import { OfflineReconciler } from './reconcile/offline-reconciler';
+import { OpenAiCompatibleBioWriter } from './openai-compatible/openai-compatible-bio-writer';
+import { OpenAiCompatibleExtractor } from './openai-compatible/openai-compatible-extractor';
+import { OpenAiCompatibleReconciler } from './openai-compatible/openai-compatible-reconciler';
+import { StructuredChat } from './openai-compatible/structured-chat';
 import type { Embedder, FactCategorizer, FactClassifier, FactExtractor, Reconciler } from './types';
 
 /** The embedder named by MNEMO_EMBEDDER; a hosted one may ask its provider for the vector size. */
@@ -75,6 +79,16 @@ export function createExtraction(
   switch (config.MNEMO_EXTRACTOR) {
     case 'offline':
       return offline;
+    case 'openai-compatible': {
+      const taxonomy = buildTaxonomy(config.MNEMO_CUSTOM_CATEGORIES);
+      const chat = modelServer(config, hooks);
+      return {
+        extractor: new OpenAiCompatibleExtractor(chat, taxonomy),
+        classifier: new ProposedClassifier(offline.classifier),
+        categorizer: new ProposedCategorizer(offline.categorizer, new Set(taxonomy.map((c) => c.name))),
+        reconciler: new OpenAiCompatibleReconciler(chat),
+      };
+    }
     case 'claude': {
       const taxonomy = buildTaxonomy(config.MNEMO_CUSTOM_CATEGORIES);
       const connection = { apiKey: config.ANTHROPIC_API_KEY!, baseURL: config.ANTHROPIC_BASE_URL, timeoutMs: config.MNEMO_CLAUDE_TIMEOUT_MS };
@@ -101,9 +115,23 @@ export function createExtraction(
   }
 }
 
-/** With Claude configured, profiles get a model-written bio; offline, none (the bio is assembled). */
+/** The OpenAI-compatible server MNEMO_LLM_* names (auto mode's step-down is remembered per instance). */
+function modelServer(config: Config, hooks: { throttle?: () => Promise<void> }): StructuredChat {
+  return new StructuredChat({
+    baseURL: config.MNEMO_LLM_BASE_URL,
+    apiKey: config.MNEMO_LLM_API_KEY,
+    model: config.MNEMO_LLM_MODEL,
+    timeoutMs: config.MNEMO_LLM_TIMEOUT_MS,
+    maxTokens: config.MNEMO_LLM_MAX_TOKENS,
+    output: config.MNEMO_LLM_OUTPUT,
+    throttle: hooks.throttle,
+  });
+}
+
+/** With a model extractor, profiles get a model-written bio; offline, none (the bio is assembled). */
 export function createBioWriter(config: Config, hooks: { throttle?: () => Promise<void> } = {}): BioWriter | undefined {
-  if (config.MNEMO_EXTRACTOR !== 'claude') return undefined;
+  if (config.MNEMO_EXTRACTOR === 'offline') return undefined;
+  if (config.MNEMO_EXTRACTOR === 'openai-compatible') return new OpenAiCompatibleBioWriter(modelServer(config, hooks));
   return new ClaudeBioWriter({
     apiKey: config.ANTHROPIC_API_KEY!,
     baseURL: config.ANTHROPIC_BASE_URL,
@@ -111,4 +139,10 @@ export function createBioWriter(config: Config, hooks: { throttle?: () => Promis
     timeoutMs: config.MNEMO_CLAUDE_TIMEOUT_MS,
     throttle: hooks.throttle,
   });
+}
+
+/** What start-up logs say about the models in use: which extractor (and model) and which embedder, with its vector size. */
+export function modelsInUse(config: Config, embedder: Embedder): Record<string, string | number> {
+  const model = { offline: null, claude: config.MNEMO_CLAUDE_MODEL, 'openai-compatible': `${config.MNEMO_LLM_MODEL} at ${config.MNEMO_LLM_BASE_URL}` }[config.MNEMO_EXTRACTOR];
+  return { extractor: config.MNEMO_EXTRACTOR, ...(model && { extraction_model: model }), embedder: embedder.name, vector_size: embedder.dimension };
 }

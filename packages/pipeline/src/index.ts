@@ -15,7 +15,8 @@ export { ClaudeBatches, type BatchEntry, type BatchResults } from './claude/clau
 export { OfflineReconciler, relate } from './reconcile/offline-reconciler';
 export { InProcessUserLock } from './reconcile/in-process-lock';
 export { factAttributes, type FactAttribute } from './reconcile/attributes';
-export { ClaudeReconciler, RECONCILE_TOOL, type ClaudeReconcilerOptions } from './claude/claude-reconciler';
+export { ClaudeReconciler, type ClaudeReconcilerOptions } from './claude/claude-reconciler';
+export { RECONCILE_TOOL } from './llm/reconcile-question';
 export { createSearcher, queryForUser, type SearchRequest, type SearcherDeps } from './search/search-memories';
 export { rankHits, DEFAULT_WEIGHTS, type RankedHit, type RankWeights } from './search/hybrid-ranker';
 export { rankDistances } from './search/rank-distances';

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Analysis, ExtractedFact, Extraction } from '../types';
-import { addUsage, classifyProviderError, emptyUsage, type ClaudeExtractor, type ExtractionRequest } from './claude-extractor';
+import { emptyUsage } from '../llm/usage';
+import { addUsage, classifyProviderError, type ClaudeExtractor, type ExtractionRequest } from './claude-extractor';
 
 export interface BatchEntry {
   /** `<job id>__<chunk index>`: Anthropic allows letters, digits, _ and - only. */

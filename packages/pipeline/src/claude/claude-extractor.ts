@@ -1,8 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { MnemoError, type LlmUsage, type TaxonomyEntry } from '@mnemo/core';
 import type { Analysis, ExtractedFact, Extraction, FactExtractor, Turn } from '../types';
-import { conversationPrompt, systemPrompt, TOOL_NAME } from './claude-prompt';
-import { extractionSchema, toolInputSchema, type ExtractionAnswer } from './extraction-schema';
+import { checkExtraction, toFacts, type Checked } from '../llm/extraction-answer';
+import { conversationPrompt, systemPrompt, TOOL_NAME } from '../llm/extraction-prompt';
+import { extractionSchema, toolInputSchema, type ExtractionAnswer } from '../llm/extraction-schema';
+import { providerFailure } from '../llm/provider-errors';
+import { emptyUsage } from '../llm/usage';
 
 export interface ClaudeExtractorOptions {
   apiKey: string;
@@ -15,19 +18,9 @@ export interface ClaudeExtractorOptions {
   throttle?: () => Promise<void>;
 }
 
-/** Statuses a retry cannot fix. */
-const FINAL_STATUSES = new Set([400, 401, 402, 403, 404, 413, 422]);
-/** 429 rate limited, 529 overloaded: back off, do not count as a failed attempt. */
-const BACK_OFF_STATUSES = new Set([429, 529]);
-const DEFAULT_BACK_OFF_MS = 30_000;
-
 type Message = Anthropic.Messages.Message;
 type MessageParam = Anthropic.Messages.MessageParam;
 export type ExtractionRequest = Anthropic.Messages.MessageCreateParamsNonStreaming;
-
-export function emptyUsage(model: string): LlmUsage {
-  return { model, calls: 0, input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, llm_ms: 0 };
-}
 
 export function addUsage(usage: LlmUsage, response: Message): void {
   usage.calls += 1;
@@ -117,13 +110,7 @@ export class ClaudeExtractor implements FactExtractor {
   }
 
   toFacts(answer: ExtractionAnswer, chunk: Turn[]): ExtractedFact[] {
-    const byId = new Map(chunk.map((t) => [t.messageId, t]));
-    return answer.facts.map((fact) => ({
-      text: fact.memory,
-      evidence: fact.message_ids.map((id) => byId.get(id)?.content ?? '').join('\n'),
-      messageIds: fact.message_ids,
-      proposed: { type: fact.type, eventTime: fact.event_time ? new Date(fact.event_time).toISOString() : null, categories: fact.categories },
-    }));
+    return toFacts(answer, chunk);
   }
 
   private async extractChunk(chunk: Turn[], referenceTime: string, usage: LlmUsage): Promise<ExtractionAnswer> {
@@ -162,33 +149,19 @@ export class ClaudeExtractor implements FactExtractor {
     return createMessage(this.client, this.requestWith(messages), usage, this.options.throttle);
   }
 
-  /** Validates the tool input with zod, then what zod cannot know: the message ids. */
-  check(response: Message, validIds: Set<string>): { ok: true; answer: ExtractionAnswer } | { ok: false; problems: string[] } {
+  /** The forced tool call's input, checked (a truncated answer is not). */
+  check(response: Message, validIds: Set<string>): Checked<ExtractionAnswer> {
     if (response.stop_reason === 'max_tokens') {
       return { ok: false, problems: [`the answer was cut off at max_tokens (${this.options.maxTokens})`] };
     }
     const toolUse = response.content.find((b): b is Anthropic.Messages.ToolUseBlock => b.type === 'tool_use' && b.name === TOOL_NAME);
     if (!toolUse) return { ok: false, problems: [`no ${TOOL_NAME} tool call in the answer`] };
-    const parsed = this.schema.safeParse(toolUse.input);
-    if (!parsed.success) {
-      return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`) };
-    }
-    const unknown = parsed.data.facts.flatMap((f, i) => f.message_ids.filter((id) => !validIds.has(id)).map((id) => `facts.${i}.message_ids: unknown id "${id}"`));
-    return unknown.length ? { ok: false, problems: unknown } : { ok: true, answer: parsed.data };
+    return checkExtraction(this.schema, toolUse.input, validIds);
   }
 }
 
-/** Maps provider failures to what the queue should do with them. */
+/** Maps provider failures to what the queue should do with them; timeouts and connection errors retry. */
 export function classifyProviderError(err: unknown): unknown {
-  if (!(err instanceof Anthropic.APIError) || err.status === undefined) return err; // timeouts, connection: retry
-  if (BACK_OFF_STATUSES.has(err.status)) {
-    const header = err.headers?.get('retry-after');
-    const seconds = header ? Number(header) : NaN;
-    const retryAfterMs = Number.isFinite(seconds) ? Math.max(1_000, seconds * 1_000) : DEFAULT_BACK_OFF_MS;
-    return new MnemoError('RATE_LIMIT_EXCEEDED', `Claude answered ${err.status}; backing off ${retryAfterMs} ms`, { retry_after_ms: retryAfterMs });
-  }
-  if (FINAL_STATUSES.has(err.status)) {
-    return new MnemoError('PROCESSING_ERROR', `Claude refused the request (${err.status}): ${err.message}`, undefined, { cause: err });
-  }
-  return err; // 5xx: retry with backoff
+  if (!(err instanceof Anthropic.APIError) || err.status === undefined) return err;
+  return providerFailure('Claude', { status: err.status, headers: err.headers, message: err.message }, err) ?? err;
 }

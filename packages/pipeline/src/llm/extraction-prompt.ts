@@ -7,11 +7,11 @@ export const TOOL_NAME = 'record_memories';
  * The stable part of every extraction request (cached): what to extract and
  * how. Per-conversation content goes in the user message after it.
  */
-export function systemPrompt(taxonomy: TaxonomyEntry[]): string {
+export function systemPrompt(taxonomy: TaxonomyEntry[], answerWith = `by calling the ${TOOL_NAME} tool once`): string {
   const categories = taxonomy.map((c) => `- ${c.name}: ${c.description}`).join('\n');
   return `You extract long-term memories about a user from a conversation between the user and an AI assistant.
 
-Record every fact about the user that would help an assistant serve them later, by calling the ${TOOL_NAME} tool once.
+Record every fact about the user that would help an assistant serve them later, ${answerWith}.
 
 Rules:
 - Facts come from what the user says. The assistant's messages are context only (a user's "yes" or short answer gets its meaning from the question before it).

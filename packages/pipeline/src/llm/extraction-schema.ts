@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { MEMORY_TYPES } from '@mnemo/core';
 
 /**
- * What Claude must return through the record_memories tool. The zod schema
- * is the single source: the tool's input_schema is generated from it and the
- * answer is validated against it.
+ * What every model extractor must return (Claude through the record_memories
+ * tool; an OpenAI-compatible server as a tool call, a structured output or
+ * plain JSON). The zod schema is the single source: the JSON Schema the
+ * model is given is generated from it and the answer is validated against it.
  */
 export function extractionSchema(categoryNames: readonly [string, ...string[]]) {
   return z.object({
@@ -36,8 +37,8 @@ export function extractionSchema(categoryNames: readonly [string, ...string[]]) 
 
 export type ExtractionAnswer = z.infer<ReturnType<typeof extractionSchema>>;
 
-/** JSON Schema for the tool definition, from the zod schema. */
-export function toolInputSchema(schema: ReturnType<typeof extractionSchema>): Record<string, unknown> {
+/** JSON Schema for a tool definition or a structured output, from a zod schema. */
+export function toolInputSchema(schema: z.ZodType): Record<string, unknown> {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema) as Record<string, unknown>;
   return json;
 }
