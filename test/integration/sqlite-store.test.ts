@@ -91,6 +91,13 @@ describe('SqliteMemoryStore specifics', () => {
     await reopened.close();
   });
 
+  it('refuses a store of another onnx model, naming the settings of the one that built it', async () => {
+    SqliteMemoryStore.open(dir, 384, 'onnx:Xenova/all-MiniLM-L6-v2').close();
+    expect(() => SqliteMemoryStore.open(dir, 384, 'onnx:Xenova/bge-small-en-v1.5')).toThrow(
+      /built by the onnx:Xenova\/all-MiniLM-L6-v2 embedder .* or set MNEMO_EMBEDDER=onnx MNEMO_EMBEDDING_MODEL=Xenova\/all-MiniLM-L6-v2 /,
+    );
+  });
+
   it('reads a store written before provenance was a list and last_seen_at existed', async () => {
     const store = SqliteMemoryStore.open(dir, CONTRACT_DIMENSION);
     const {

@@ -24,6 +24,7 @@ export async function startApi(config: Config, logger: Logger, resources: Closea
   await checkEvictionPolicy(redis, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);
+  if (embedder.close) resources.push({ name: 'embedder', close: () => embedder.close!() });
   const store = await openMemoryStore(config, embedder);
   resources.push({ name: 'store', close: () => store.close() });
   const ingest = new IngestQueue(config, redis, blocking, logger);

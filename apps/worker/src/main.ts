@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   await checkEvictionPolicy(connection, logger, config.MNEMO_REQUIRE_NOEVICTION);
 
   const embedder = await createEmbedder(config);
+  if (embedder.close) resources.push({ name: 'embedder', close: () => embedder.close!() });
   const store = await openMemoryStore(config, embedder);
   resources.push({ name: 'store', close: () => store.close() });
 

@@ -119,3 +119,27 @@ describe('choosing the extractor', () => {
     expect(() => loadConfig({ MNEMO_LLM_PROVIDER: 'openai-compatible', MNEMO_LLM_OUTPUT: 'xml' })).toThrow(/MNEMO_LLM_OUTPUT/);
   });
 });
+
+describe('choosing the onnx embedder', () => {
+  it('is one variable, with a small sentence model by default, fetched where allowed', () => {
+    expect(loadConfig({ MNEMO_EMBEDDER: 'onnx' })).toMatchObject({
+      MNEMO_EMBEDDER: 'onnx',
+      MNEMO_EMBEDDING_MODEL: 'Xenova/all-MiniLM-L6-v2',
+      MNEMO_EMBEDDING_DTYPE: 'fp32',
+      MNEMO_EMBEDDING_POOLING: 'auto',
+      MNEMO_MODEL_HUB_URL: 'https://huggingface.co/',
+      MNEMO_MODEL_DOWNLOADS: true,
+    });
+    expect(loadConfig({ MNEMO_EMBEDDER: 'onnx', MNEMO_EMBEDDING_MODEL_PATH: '/models/bge-small', MNEMO_MODEL_DOWNLOADS: 'false' })).toMatchObject({
+      MNEMO_EMBEDDING_MODEL_PATH: '/models/bge-small',
+      MNEMO_MODEL_DOWNLOADS: false,
+    });
+  });
+
+  it('refuses a model name that is not a Hub id, and pooling or weights it does not know', () => {
+    expect(() => loadConfig({ MNEMO_EMBEDDER: 'onnx', MNEMO_EMBEDDING_MODEL: '../../etc' })).toThrow(/MNEMO_EMBEDDING_MODEL: must be a model id/);
+    expect(() => loadConfig({ MNEMO_EMBEDDER: 'onnx', MNEMO_EMBEDDING_MODEL: '../etc' })).toThrow(/MNEMO_EMBEDDING_MODEL: must be a model id/);
+    expect(() => loadConfig({ MNEMO_EMBEDDER: 'onnx', MNEMO_EMBEDDING_POOLING: 'max' })).toThrow(/MNEMO_EMBEDDING_POOLING/);
+    expect(() => loadConfig({ MNEMO_EMBEDDER: 'onnx', MNEMO_EMBEDDING_DTYPE: 'fp64' })).toThrow(/MNEMO_EMBEDDING_DTYPE/);
+  });
+});

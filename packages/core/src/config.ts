@@ -70,7 +70,7 @@ const flag = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
 
-export const EMBEDDERS = ['words', 'hashing', 'voyage', 'openai'] as const;
+export const EMBEDDERS = ['words', 'hashing', 'onnx', 'voyage', 'openai'] as const;
 export type EmbedderName = (typeof EMBEDDERS)[number];
 
 /**
@@ -271,8 +271,35 @@ export const configSchema = z.object({
     .enum([...EMBEDDERS, 'local'])
     .optional()
     .describe(
-      'words (offline word vectors), hashing (no vectors to load; "local" is its old name), voyage or openai; unset: voyage with VOYAGE_API_KEY, openai with MNEMO_EMBEDDINGS_URL, else words.',
+      'words (offline word vectors), hashing (no vectors to load; "local" is its old name), onnx (a sentence-embedding model run in-process on CPU), voyage or openai; unset: voyage with VOYAGE_API_KEY, openai with MNEMO_EMBEDDINGS_URL, else words.',
     ),
+  MNEMO_EMBEDDING_MODEL: z
+    .string()
+    // Segments never start with a dot: the id becomes a path under the models directory.
+    .regex(/^(?!\.)[\w.-]+(\/(?!\.)[\w.-]+)?$/, 'must be a model id such as Xenova/all-MiniLM-L6-v2')
+    .default('Xenova/all-MiniLM-L6-v2')
+    .describe('onnx embedder: the model id on the Hugging Face Hub (with ONNX weights), fetched into MNEMO_MODELS_DIR on first use or by `mnemo models pull`.'),
+  MNEMO_EMBEDDING_MODEL_PATH: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('onnx embedder: a local model directory (config.json, tokenizer.json, onnx/model.onnx) used instead of MNEMO_EMBEDDING_MODEL, for air-gapped hosts.'),
+  MNEMO_EMBEDDING_DTYPE: z
+    .enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'])
+    .default('fp32')
+    .describe('onnx embedder: which weights to load (fp32 is onnx/model.onnx; q8 is onnx/model_quantized.onnx, smaller and faster, a little less exact).'),
+  MNEMO_EMBEDDING_POOLING: z
+    .enum(['auto', 'mean', 'cls'])
+    .default('auto')
+    .describe("onnx embedder: auto follows the model's sentence-transformers files (1_Pooling/config.json, a Normalize module); models without them get mean pooling, normalised."),
+  MNEMO_EMBEDDING_QUERY_PREFIX: z
+    .string()
+    .default('')
+    .describe('onnx embedder: text put before every search query, for models trained with one (BGE: "Represent this sentence for searching relevant passages: ", E5: "query: ").'),
+  MNEMO_EMBEDDING_DOCUMENT_PREFIX: z.string().default('').describe('onnx embedder: text put before every memory embedded (E5: "passage: ").'),
+  MNEMO_MODELS_DIR: z.string().min(1).optional().describe('Where fetched models are kept; unset: node_modules/.cache/mnemo/models.'),
+  MNEMO_MODEL_HUB_URL: z.url().default('https://huggingface.co/').describe('Where models are fetched from: the Hugging Face Hub or a mirror that serves its {model}/resolve/{revision}/{file} paths.'),
+  MNEMO_MODEL_DOWNLOADS: flag(true).describe('onnx embedder: fetch a missing model at start-up; false: only a pulled or local model is used, and a missing one is an error.'),
   MNEMO_EMBEDDING_DIM: intFrom(256, 16).pipe(z.number().max(4096)).describe('Vector size of the hashing embedder.'),
   MNEMO_WORD_VECTORS_CACHE_DIR: z.string().min(1).optional().describe("Where the word vectors' binary cache is kept; unset: node_modules/.cache/mnemo."),
   VOYAGE_API_KEY: z.string().min(1).optional().describe('Voyage AI API key for the voyage embedder.'),

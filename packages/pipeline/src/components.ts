@@ -8,6 +8,7 @@ import { ProposedCategorizer } from './claude/proposed-categorizer';
 import { ProposedClassifier } from './claude/proposed-classifier';
 import { HostedEmbedder } from './embedders/hosted-embedder';
 import { LocalEmbedder } from './embedders/local-embedder';
+import { OnnxEmbedder } from './embedders/onnx/onnx-embedder';
 import { WordVectorEmbedder } from './embedders/word-vector-embedder';
 import { loadWordVectors } from './embedders/word-vectors';
 import { OfflineCategorizer } from './offline/offline-categorizer';
@@ -18,10 +19,28 @@ import { OpenAiCompatibleBioWriter } from './openai-compatible/openai-compatible
 import { OpenAiCompatibleExtractor } from './openai-compatible/openai-compatible-extractor';
 import { OpenAiCompatibleReconciler } from './openai-compatible/openai-compatible-reconciler';
 import { StructuredChat } from './openai-compatible/structured-chat';
+import type { OnnxModelSettings } from './embedders/onnx/model-source';
 import type { Embedder, FactCategorizer, FactClassifier, FactExtractor, Reconciler } from './types';
 
-/** The embedder named by MNEMO_EMBEDDER; a hosted one may ask its provider for the vector size. */
-export async function createEmbedder(config: Config): Promise<Embedder> {
+/** Where the onnx embedder's model comes from, as the config says. */
+export function onnxModelSettings(config: Config): OnnxModelSettings {
+  return {
+    model: config.MNEMO_EMBEDDING_MODEL,
+    modelPath: config.MNEMO_EMBEDDING_MODEL_PATH,
+    dtype: config.MNEMO_EMBEDDING_DTYPE,
+    pooling: config.MNEMO_EMBEDDING_POOLING,
+    modelsDir: config.MNEMO_MODELS_DIR,
+    hubUrl: config.MNEMO_MODEL_HUB_URL,
+    downloads: config.MNEMO_MODEL_DOWNLOADS,
+  };
+}
+
+/**
+ * The embedder named by MNEMO_EMBEDDER; a hosted one may ask its provider
+ * for the vector size, the onnx one loads its model (`onProgress` follows
+ * a first download).
+ */
+export async function createEmbedder(config: Config, onProgress?: (loaded: number, total: number) => void): Promise<Embedder> {
   const common = {
     batchSize: config.MNEMO_EMBEDDINGS_BATCH_SIZE,
     maxRetries: config.MNEMO_EMBEDDINGS_MAX_RETRIES,
@@ -32,6 +51,8 @@ export async function createEmbedder(config: Config): Promise<Embedder> {
       return new WordVectorEmbedder(loadWordVectors(config.MNEMO_WORD_VECTORS_CACHE_DIR));
     case 'hashing':
       return new LocalEmbedder(config.MNEMO_EMBEDDING_DIM);
+    case 'onnx':
+      return OnnxEmbedder.create({ ...onnxModelSettings(config), batchSize: config.MNEMO_EMBEDDINGS_BATCH_SIZE, queryPrefix: config.MNEMO_EMBEDDING_QUERY_PREFIX, documentPrefix: config.MNEMO_EMBEDDING_DOCUMENT_PREFIX, onProgress });
     case 'voyage':
       return HostedEmbedder.create({
         ...common,
@@ -144,5 +165,12 @@ export function createBioWriter(config: Config, hooks: { throttle?: () => Promis
 /** What start-up logs say about the models in use: which extractor (and model) and which embedder, with its vector size. */
 export function modelsInUse(config: Config, embedder: Embedder): Record<string, string | number> {
   const model = { offline: null, claude: config.MNEMO_CLAUDE_MODEL, 'openai-compatible': `${config.MNEMO_LLM_MODEL} at ${config.MNEMO_LLM_BASE_URL}` }[config.MNEMO_EXTRACTOR];
-  return { extractor: config.MNEMO_EXTRACTOR, ...(model && { extraction_model: model }), embedder: embedder.name, vector_size: embedder.dimension };
+  const pooling = embedder instanceof OnnxEmbedder ? embedder.pooling : undefined;
+  return {
+    extractor: config.MNEMO_EXTRACTOR,
+    ...(model && { extraction_model: model }),
+    embedder: embedder.name,
+    vector_size: embedder.dimension,
+    ...(pooling && { embedding_pooling: `${pooling.pooling}${pooling.normalize ? ', normalised' : ''} (${pooling.source === 'model' ? "the model's own" : pooling.source === 'setting' ? 'MNEMO_EMBEDDING_POOLING' : 'default: the model names none'})` }),
+  };
 }

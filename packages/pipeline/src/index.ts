@@ -1,4 +1,5 @@
 export { LocalEmbedder } from './embedders/local-embedder';
+export { OnnxEmbedder, type OnnxEmbedderOptions } from './embedders/onnx/onnx-embedder';
 export { OfflineCategorizer, categoriesOf } from './offline/offline-categorizer';
 export { OfflineClassifier } from './offline/offline-classifier';
 export { OfflineExtractor } from './offline/offline-extractor';

@@ -153,4 +153,6 @@ export interface Embedder {
   readonly dimension: number;
   /** document: texts to store; query: a search query (providers embed them differently). */
   embed(texts: string[], purpose: 'document' | 'query'): Promise<number[][]>;
+  /** Releases what the embedder holds (the onnx embedder's worker thread). */
+  close?(): Promise<void>;
 }

@@ -728,6 +728,13 @@ function enableWal(db: Database.Database, waitMs = 5_000): void {
   }
 }
 
+/** The settings that select an embedder by the name a store records (the onnx embedder's names its model). */
+function settingFor(embedder: string): string {
+  if (!embedder.startsWith('onnx:')) return `MNEMO_EMBEDDER=${embedder}`;
+  const model = embedder.slice('onnx:'.length);
+  return model.includes('/') ? `MNEMO_EMBEDDER=onnx MNEMO_EMBEDDING_MODEL=${model}` : `MNEMO_EMBEDDER=onnx with MNEMO_EMBEDDING_MODEL_PATH at the ${model} model directory`;
+}
+
 function migrate(db: Database.Database, requested: number | undefined, embedder: string | undefined): number {
   db.exec(`
     CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -810,7 +817,7 @@ function migrate(db: Database.Database, requested: number | undefined, embedder:
     throw new Error(
       `The memory store in this data dir was built by ${builder ? `the ${builder} embedder` : 'another embedder'} (${stored.dimension}-dimensional vectors), ` +
         `but the embedder in use is ${embedder ?? 'another one'} (${dimension}-dimensional). Run "mnemo reembed" to re-embed ` +
-        `every memory with the new embedder, ${builder ? `or set MNEMO_EMBEDDER=${builder} ` : 'or go back to the embedder that built it '}(or use another MNEMO_DATA_DIR).`,
+        `every memory with the new embedder, ${builder ? `or set ${settingFor(builder)} ` : 'or go back to the embedder that built it '}(or use another MNEMO_DATA_DIR).`,
     );
   }
   db.transaction(() => {
