@@ -55,7 +55,7 @@ describe('MNEMO_EMBEDDER=onnx end to end, on a model the test builds', () => {
   });
 
   it('mnemo models pull fetches the model with progress and says what vectors it makes', async () => {
-    const pull = spawnCli(['models', 'pull', 'mnemo/tiny'], { ...base, MNEMO_MODEL_HUB_URL: hub.url });
+    const pull = spawnCli(['models', 'pull', 'mnemo/tiny'], { ...base, MNEMO_MODEL_HUB_URL: hub.hubUrl });
     expect(await pull.exited).toBe(0);
     const { stderr } = pull.output();
     expect(stderr).toMatch(/pulling mnemo\/tiny from http:\/\/127\.0\.0\.1:\d+\//);

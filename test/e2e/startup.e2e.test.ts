@@ -145,3 +145,35 @@ it('mnemo keys create names the queue prefix the key lives under', async () => {
   expect(stderr).toContain(`for user "alice" (user) under MNEMO_QUEUE_PREFIX "${prefix}"`);
   await deletePrefix(prefix);
 });
+
+describe('start-up names the models in use', () => {
+  const prefix = uniquePrefix('startup-models');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnemo-startup-models-'));
+  afterAll(async () => {
+    await deletePrefix(prefix);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const startedWith = async (extra: Record<string, string>) => {
+    const port = await freePort();
+    const env = { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: TEST_REDIS_URL, MNEMO_QUEUE_PREFIX: prefix, MNEMO_DATA_DIR: fs.mkdtempSync(path.join(dataDir, 'run-')), ...extra };
+    const processes = [startProcess('api', env), startProcess('worker', env)];
+    try {
+      await Promise.all([processes[0]!.waitForOutput(/api listening/), processes[1]!.waitForOutput(/worker ready/)]);
+      return processes.map((p) => p.output.split('\n').filter((l) => /"(api listening|worker ready)"/.test(l)).map((l) => JSON.parse(l) as Record<string, unknown>)[0]);
+    } finally {
+      await Promise.all(processes.map((p) => p.stop()));
+    }
+  };
+
+  it('offline extraction and word vectors by default; one variable switches to an OpenAI-compatible model server', async () => {
+    for (const line of await startedWith({})) {
+      expect(line).toMatchObject({ extractor: 'offline', embedder: 'words', vector_size: 100 });
+      expect(line).not.toHaveProperty('extraction_model');
+    }
+    // Start-up makes no model call: nothing needs to listen at the base URL.
+    for (const line of await startedWith({ MNEMO_LLM_PROVIDER: 'openai-compatible', MNEMO_LLM_BASE_URL: 'http://127.0.0.1:9/v1', MNEMO_EMBEDDER: 'hashing' })) {
+      expect(line).toMatchObject({ extractor: 'openai-compatible', extraction_model: 'qwen2.5:7b-instruct at http://127.0.0.1:9/v1', embedder: 'hashing', vector_size: 256 });
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { memoryId } from '@mnemo/core';
 import { OnnxEmbedder, type OnnxEmbedderOptions } from '@mnemo/pipeline';
 import { SqliteMemoryStore } from '@mnemo/store';
 import { FakeModelHub } from '../support/fake-model-hub';
-import { assertBuilt } from '../support/processes';
+import { assertBuilt, ROOT } from '../support/processes';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 import { buildTinyEmbeddingModel, type TinyModel } from '../support/tiny-embedding-model';
 
@@ -168,6 +168,15 @@ describe('onnx embedder on a model built by the test', () => {
   });
 });
 
+describe('onnx runtime install', () => {
+  it('stays offline-safe: the install script that fetches GPU binaries is not allowed, and the CPU binary ships in the package', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
+    expect(manifest.allowScripts['onnxruntime-node']).toBe(false);
+    const runtime = path.dirname(require.resolve('onnxruntime-node/package.json', { paths: [path.join(ROOT, 'packages/pipeline')] }));
+    expect(fs.existsSync(path.join(runtime, 'bin/napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'))).toBe(true);
+  });
+});
+
 describe('onnx embedder: where the model comes from', () => {
   const hub = new FakeModelHub();
   beforeAll(async () => {
@@ -182,7 +191,7 @@ describe('onnx embedder: where the model comes from', () => {
   it('fetches a Hub model into the models directory once, then loads it from there with the Hub gone', async () => {
     const modelsDir = path.join(root, 'fetched');
     const progress: number[] = [];
-    const first = await OnnxEmbedder.create(options({ model: 'mnemo/tiny', modelsDir, hubUrl: hub.url, downloads: true, onProgress: (loaded) => progress.push(loaded) }));
+    const first = await OnnxEmbedder.create(options({ model: 'mnemo/tiny', modelsDir, hubUrl: hub.hubUrl, downloads: true, onProgress: (loaded) => progress.push(loaded) }));
     const vector = await first.embed(['user works at google'], 'document');
     await first.close();
     expect(first.name).toBe('onnx:mnemo/tiny');
@@ -193,7 +202,7 @@ describe('onnx embedder: where the model comes from', () => {
     await hub.stop();
     try {
       // Downloads off, the Hub unreachable: the cached files alone, embedding exactly as before.
-      const again = await OnnxEmbedder.create(options({ model: 'mnemo/tiny', modelsDir, hubUrl: hub.url, downloads: false }));
+      const again = await OnnxEmbedder.create(options({ model: 'mnemo/tiny', modelsDir, hubUrl: hub.hubUrl, downloads: false }));
       expect(again.pooling).toEqual(first.pooling);
       expect(await again.embed(['user works at google'], 'document')).toEqual(vector);
       await again.close();
@@ -204,7 +213,7 @@ describe('onnx embedder: where the model comes from', () => {
 
   it('records that a Hub model has no pooling files, so later starts pool the same way offline', async () => {
     const modelsDir = path.join(root, 'fetched-bare');
-    const first = await OnnxEmbedder.create(options({ model: 'mnemo/bare', modelsDir, hubUrl: hub.url, downloads: true }));
+    const first = await OnnxEmbedder.create(options({ model: 'mnemo/bare', modelsDir, hubUrl: hub.hubUrl, downloads: true }));
     await first.close();
     expect(first.pooling.source).toBe('default');
     const again = await OnnxEmbedder.create(options({ model: 'mnemo/bare', modelsDir, downloads: false }));
@@ -219,7 +228,7 @@ describe('onnx embedder: where the model comes from', () => {
   });
 
   it('a model the Hub does not have, and an unreachable Hub, are errors that say so', async () => {
-    await expect(OnnxEmbedder.create(options({ model: 'mnemo/missing', modelsDir: path.join(root, 'missing'), hubUrl: hub.url, downloads: true }))).rejects.toThrow(
+    await expect(OnnxEmbedder.create(options({ model: 'mnemo/missing', modelsDir: path.join(root, 'missing'), hubUrl: hub.hubUrl, downloads: true }))).rejects.toThrow(
       /could not load mnemo\/missing/,
     );
     await expect(OnnxEmbedder.create(options({ model: 'mnemo/tiny', modelsDir: path.join(root, 'unreachable'), downloads: true }))).rejects.toThrow(

@@ -5,8 +5,8 @@ export interface LoopbackReply {
   status: number;
   /** Sent as JSON, unless raw is given. */
   body?: unknown;
-  /** Sent as is (JSON Lines, say). */
-  raw?: string;
+  /** Sent as is (JSON Lines, say, or a file's bytes). */
+  raw?: string | Buffer;
   headers?: Record<string, string>;
 }
 

@@ -1,19 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Category, MemoryType } from '@mnemo/core';
+import { loadConfig, type Category, type Config, type MemoryType } from '@mnemo/core';
+import { createExtraction } from '../components';
 import { conversationInput } from '../conversation-input';
-import { loadWordVectors } from '../embedders/word-vectors';
-import { OfflineCategorizer } from '../offline/offline-categorizer';
-import { OfflineClassifier } from '../offline/offline-classifier';
-import { OfflineExtractor } from '../offline/offline-extractor';
 import { analyze } from '../stages/analyze';
 import type { CategorizedFact } from '../types';
 import { match, pct } from './fact-match';
 import { evaluateReconciliation } from './reconcile-eval';
 
 /**
- * Scores the offline extractor against labelled conversations: precision and
- * recall of facts, type accuracy and category accuracy on the facts it found.
+ * Scores the configured extractor (offline unless MNEMO_EXTRACTOR or
+ * MNEMO_LLM_PROVIDER says otherwise, so a local model can be measured the
+ * same way) against labelled conversations: precision and recall of facts,
+ * type accuracy and category accuracy on the facts it found.
  * Two sets: eval/conversations.json (development: its misses guided the
  * rules) and eval/holdout.json (written after the rules, never tuned on: the
  * honest estimate). `--verbose` lists every miss.
@@ -32,12 +31,10 @@ interface Fixture {
 }
 
 
-async function evaluate(file: string, verbose: boolean): Promise<[string, string][]> {
+async function evaluate(file: string, config: Config, verbose: boolean): Promise<[string, string][]> {
   const fixtures = JSON.parse(fs.readFileSync(file, 'utf8')) as Fixture[];
-  const extractor = new OfflineExtractor();
-  const classifier = new OfflineClassifier();
-  // As the default configuration builds it: the lexicon helped by the word vectors.
-  const categorizer = new OfflineCategorizer([], loadWordVectors(process.env.MNEMO_WORD_VECTORS_CACHE_DIR));
+  // As the service builds it (offline: the lexicon helped by the word vectors).
+  const { extractor, classifier, categorizer } = createExtraction(config);
 
   let predictedTotal = 0;
   let expectedTotal = 0;
@@ -99,12 +96,14 @@ async function main(): Promise<void> {
   // --dev: the development sets alone, for tuning (the held-out ones are only ever reported).
   const dev = process.argv.includes('--dev');
   const sets = dev ? ['conversations.json', 'conversations.json'] : ['conversations.json', 'holdout.json'];
+  const config = loadConfig();
   const results: [string, string][][] = [];
   for (const name of sets) {
     if (verbose) console.log(`\n${name}`);
-    results.push(await evaluate(path.resolve(__dirname, '../../eval', name), verbose));
+    results.push(await evaluate(path.resolve(__dirname, '../../eval', name), config, verbose));
   }
-  console.log('\nOffline extractor (packages/pipeline/eval)\n');
+  const model = { offline: '', claude: ` (${config.MNEMO_CLAUDE_MODEL})`, 'openai-compatible': ` (${config.MNEMO_LLM_MODEL} at ${config.MNEMO_LLM_BASE_URL})` }[config.MNEMO_EXTRACTOR];
+  console.log(`\nExtractor ${config.MNEMO_EXTRACTOR}${model} (packages/pipeline/eval)\n`);
   console.log(`${''.padEnd(38)}${'development'.padEnd(14)}held-out`);
   results[0]!.forEach(([name, value], i) => console.log(`${name.padEnd(38)}${value.padEnd(14)}${results[1]![i]![1]}`));
 
