@@ -97,7 +97,11 @@ export class ModelSource {
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
     } catch (err) {
-      throw new Error(`cannot reach the model hub for ${this.ref} (${url.origin}): ${(err as Error).message}`);
+      throw new Error(
+        `cannot reach the model hub for ${this.ref} (${url.origin}): ${(err as Error).message}. ` +
+          `Where it cannot be reached, pull the model on a host that can ("mnemo models pull ${this.ref}") and copy MNEMO_MODELS_DIR, ` +
+          'or point MNEMO_EMBEDDING_MODEL_PATH at a model directory',
+      );
     }
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`the model hub answered ${res.status} for ${url.href}`);
