@@ -2,10 +2,12 @@ import { apiIngest } from './api-ingest';
 import { printTable, save, type BenchResult } from './harness';
 import { importer } from './import';
 import { pipeline } from './pipeline';
+import { redisCost } from './redis-cost';
+import { replicaWait } from './replica-wait';
 import { search } from './search';
 import { slowLlm } from './slow-llm';
 
-const BENCHES = { 'api-ingest': apiIngest, pipeline, 'slow-llm': slowLlm, search, import: importer } as const;
+const BENCHES = { 'api-ingest': apiIngest, pipeline, 'slow-llm': slowLlm, search, import: importer, 'replica-wait': replicaWait, 'redis-cost': redisCost } as const;
 
 /**
  * npm run bench            every benchmark

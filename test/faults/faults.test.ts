@@ -4,7 +4,8 @@ import { STAGE_NAMES } from '@mnemo/core';
 import { SqliteMemoryStore } from '@mnemo/store';
 import { FakeQdrant } from '../support/fake-qdrant';
 import { OwnRedis } from '../support/own-redis';
-import { assertBuilt, freePort, ROOT, runCli, startProcess, type MnemoProcess } from '../support/processes';
+import { conversation, record, services, sleep, until, type Services } from '../support/fault-services';
+import { freePort, startProcess } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
 
@@ -15,82 +16,6 @@ jest.setTimeout(180_000);
  * was accepted, what completed and what was stored, and nothing may be
  * lost or duplicated. Figures go to RELIABILITY.md.
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Observed figures, kept in test-output/faults/figures.json for RELIABILITY.md. */
-const FIGURES = path.join(ROOT, 'test-output', 'faults', 'figures.json');
-function record(scenario: string, figures: Record<string, unknown>): void {
-  fs.mkdirSync(path.dirname(FIGURES), { recursive: true });
-  const all = fs.existsSync(FIGURES) ? (JSON.parse(fs.readFileSync(FIGURES, 'utf8')) as Record<string, unknown>) : {};
-  all[scenario] = { ...figures, at: new Date().toISOString() };
-  fs.writeFileSync(FIGURES, JSON.stringify(all, null, 2));
-}
-
-interface Services {
-  env: Record<string, string>;
-  base: string;
-  processes: MnemoProcess[];
-  startApi(extra?: Record<string, string>): Promise<MnemoProcess>;
-  startWorker(extra?: Record<string, string>): Promise<MnemoProcess>;
-  call(path: string, init?: { method?: string; body?: unknown; key?: string }): Promise<{ status: number; body: Record<string, any>; ms: number }>;
-  stopAll(): Promise<void>;
-}
-
-async function services(env: Record<string, string>): Promise<Services> {
-  assertBuilt();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const full = { PORT: String(port), HOST: '127.0.0.1', MNEMO_JOB_BACKOFF_MS: '100', ...env };
-  const processes: MnemoProcess[] = [];
-  let key = '';
-  const start = async (kind: 'api' | 'worker', extra: Record<string, string> = {}) => {
-    const p = startProcess(kind, { ...full, ...extra });
-    processes.push(p);
-    await p.waitForOutput(kind === 'api' ? /api listening/ : /worker ready/, 30_000);
-    return p;
-  };
-  return {
-    env: full,
-    base,
-    processes,
-    startApi: (extra) => start('api', extra),
-    startWorker: (extra) => start('worker', extra),
-    async call(path, init = {}) {
-      if (!key) key = (await runCli(['keys', 'create', '--user', 'faults', '--role', 'service'], full)).split('\n')[0]!;
-      const started = Date.now();
-      const res = await fetch(`${base}${path}`, {
-        method: init.method ?? (init.body ? 'POST' : 'GET'),
-        headers: { 'content-type': 'application/json', 'x-api-key': init.key ?? key },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(15_000),
-      });
-      const text = await res.text();
-      let body: Record<string, any> = {};
-      try {
-        body = JSON.parse(text) as Record<string, any>;
-      } catch {
-        body = { text };
-      }
-      return { status: res.status, body, ms: Date.now() - started };
-    },
-    async stopAll() {
-      await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-    },
-  };
-}
-
-const conversation = (user: string, text: string) => ({ user_id: user, messages: [{ role: 'user', content: text }], agent_id: 'faults', thread_id: `${user}-${text.length}`, source: 'faults' });
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
 
 describe('a worker SIGKILLed in each stage', () => {
   const prefix = uniquePrefix('kill');
