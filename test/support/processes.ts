@@ -66,6 +66,11 @@ export class MnemoProcess {
   }
 }
 
+/** The built entry point of a process, for tests that start it some other way (on another test host). */
+export function entryPath(kind: keyof typeof ENTRY): string {
+  return path.join(ROOT, ENTRY[kind]);
+}
+
 export function startProcess(kind: 'api' | 'worker', env: Record<string, string>): MnemoProcess {
   const child = spawn(process.execPath, [ENTRY[kind]], {
     cwd: ROOT,
