@@ -222,6 +222,18 @@ export function describeMemoryStoreContract(
       expect((await store.list('alice', { page: 4, pageSize: 3 })).items).toEqual([]);
     });
 
+    it('pages through memories that share a creation time without losing or repeating any', async () => {
+      // One job's memories all carry the job's time, so page boundaries fall among ties.
+      await create('alice', 'job-1', Array.from({ length: 5 }, (_, i) => ({ text: `User fact number ${i}` })), 0);
+      await create('alice', 'job-2', [{ text: 'User is newer' }], 1);
+      const pages = await Promise.all([1, 2, 3, 4].map((page) => store.list('alice', { page, pageSize: 2 })));
+      const ids = pages.flatMap((p) => p.items.map((m) => m.id));
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+      expect(ids[0]).toBe(idOf('alice', 'User is newer'));
+      expect(pages[3]!.items).toEqual([]);
+    });
+
     it('filters lists by category (any of), type, agent, thread and creation time', async () => {
       await seed('alice', [
         { text: 'User works at Google', categories: ['career'], thread_id: 't-work' },

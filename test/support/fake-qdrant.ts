@@ -60,6 +60,17 @@ function condition(point: Point, c: Cond): boolean {
   throw new Error(`fake Qdrant does not understand condition ${JSON.stringify(c)}`);
 }
 
+function compare(a: string | number, b: string | number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Datetimes order as instants, as Qdrant's datetime index holds them. */
+function orderValue(v: unknown): number | string {
+  if (typeof v === 'number') return v;
+  const t = Date.parse(String(v));
+  return Number.isNaN(t) ? String(v) : t;
+}
+
 function cosine(a: number[], b: number[]): number {
   let dot = 0;
   let na = 0;
@@ -150,7 +161,10 @@ export class FakeQdrant extends LoopbackServer {
         let found = points.filter((p) => matches(p, body.filter));
         if (body.order_by) {
           const { key, direction } = body.order_by;
-          found.sort((a, b) => String(a.payload[key]).localeCompare(String(b.payload[key])) * (direction === 'desc' ? -1 : 1));
+          // Qdrant orders by (value, id), both reversed for desc, and leaves out points without the key.
+          const sign = direction === 'desc' ? -1 : 1;
+          found = found.filter((p) => p.payload[key] !== undefined && p.payload[key] !== null);
+          found.sort((a, b) => sign * (compare(orderValue(a.payload[key]), orderValue(b.payload[key])) || compare(a.id, b.id)));
         } else {
           found.sort((a, b) => a.id.localeCompare(b.id));
           if (body.offset) found = found.filter((p) => p.id >= String(body.offset));

@@ -341,14 +341,16 @@ export class QdrantMemoryStore implements MemoryStore {
 
   async list(userId: string, { page, pageSize, filter }: ListOptions): Promise<Page<Memory>> {
     // Qdrant pages an ordered scroll by value, not by offset: read up to the end of the page.
+    // Its order is the one source of the tie order, (created_at, id) both descending: re-sorting
+    // what was read would reorder a tie group cut at the limit, and pages would skip and repeat.
     const { points } = await this.client.scroll(this.collection, {
       filter: this.filter(userId, filter),
       limit: page * pageSize,
       order_by: { key: 'created_at', direction: 'desc' },
       with_payload: true,
     });
-    const items = points.map((p) => toMemory(p.id, p.payload)).sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
-    return { items: items.slice((page - 1) * pageSize, page * pageSize), total: await this.count(userId, filter) };
+    const items = points.slice((page - 1) * pageSize).map((p) => toMemory(p.id, p.payload));
+    return { items, total: await this.count(userId, filter) };
   }
 
   async update(userId: string, id: string, patch: MemoryPatch, now: Date, actor?: string): Promise<Memory | null> {
