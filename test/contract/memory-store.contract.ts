@@ -361,6 +361,19 @@ export function describeMemoryStoreContract(
       expect(await store.get('alice', id)).toMatchObject({ type: 'semantic', event_time: null });
     });
 
+    it('deletes a superseded memory too, and reports and records only what it deleted', async () => {
+      await seed('alice', [{ text: 'User lives in Paris', attributes: ['home_city'] }]);
+      const paris = idOf('alice', 'User lives in Paris');
+      await write('alice', 'job-move', [{ action: 'create', supersedes: [paris], seed: { text: 'User moved to Berlin', attributes: ['home_city'] } }], 10);
+      expect(await store.delete('alice', [paris], at(11))).toEqual([paris]);
+      expect(await store.get('alice', paris)).toBeNull();
+      expect((await store.list('alice', { page: 1, pageSize: 10, filter: { include_superseded: true } })).items.map((m) => m.id)).not.toContain(paris);
+      expect((await store.history('alice', paris)).filter((e) => e.event === 'deleted')).toHaveLength(1);
+      // Deleted already: nothing to report, nothing more in the history.
+      expect(await store.delete('alice', [paris], at(12))).toEqual([]);
+      expect((await store.history('alice', paris)).filter((e) => e.event === 'deleted')).toHaveLength(1);
+    });
+
     it("deletes a user's memories and reports which existed; another user's ids are untouched", async () => {
       await seed('alice', [{ text: 'User lives in Oslo' }, { text: 'User likes tea' }]);
       await seed('bob', [{ text: 'User likes coffee' }]);

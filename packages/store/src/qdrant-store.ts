@@ -386,14 +386,19 @@ export class QdrantMemoryStore implements MemoryStore {
   async delete(userId: string, ids: string[], now = new Date(), actor?: string): Promise<string[]> {
     const records = await this.owned(userId, ids);
     const owned = [...records.keys()];
+    let deleted: string[] = [];
     if (owned.length > 0) {
+      // Superseded memories are the user's too (get returns them), so the filter takes them.
       await this.client.delete(this.collection, {
-        filter: this.filter(userId, {}, [{ has_id: owned } as unknown as Condition]),
+        filter: this.filter(userId, { include_superseded: true }, [{ has_id: owned } as unknown as Condition]),
         wait: true,
       });
+      // Qdrant's delete does not say what it removed: what is gone now is what this call deleted.
+      const left = await this.owned(userId, owned);
+      deleted = owned.filter((id) => !left.has(id));
       await this.record(
         userId,
-        owned.map((id) => ({
+        deleted.map((id) => ({
           memory_id: id,
           event: 'deleted' as const,
           at: now.toISOString(),
@@ -404,7 +409,7 @@ export class QdrantMemoryStore implements MemoryStore {
         })),
       );
     }
-    return ids.filter((id) => owned.includes(id));
+    return ids.filter((id) => deleted.includes(id));
   }
 
   async count(userId: string, filter?: MemoryFilter): Promise<number> {
