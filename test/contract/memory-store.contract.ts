@@ -361,6 +361,15 @@ export function describeMemoryStoreContract(
       expect(await store.get('alice', id)).toMatchObject({ type: 'semantic', event_time: null });
     });
 
+    it('edits a superseded memory too, as get shows it', async () => {
+      await seed('alice', [{ text: 'User lives in Paris', attributes: ['home_city'] }]);
+      const paris = idOf('alice', 'User lives in Paris');
+      await write('alice', 'job-move', [{ action: 'create', supersedes: [paris], seed: { text: 'User moved to Berlin', attributes: ['home_city'] } }], 10);
+      expect(await store.update('alice', paris, { categories: ['travel'] }, at(11))).toMatchObject({ categories: ['travel'] });
+      expect(await store.get('alice', paris)).toMatchObject({ categories: ['travel'], superseded_by: idOf('alice', 'User moved to Berlin') });
+      expect(await store.update('bob', paris, { categories: ['work'] }, at(12))).toBeNull();
+    });
+
     it('deletes a superseded memory too, and reports and records only what it deleted', async () => {
       await seed('alice', [{ text: 'User lives in Paris', attributes: ['home_city'] }]);
       const paris = idOf('alice', 'User lives in Paris');

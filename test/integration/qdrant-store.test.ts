@@ -98,6 +98,20 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
       expect((await store.get('bob', bobs))?.type).toBe('semantic');
     });
 
+    it('edits the payload through a filter that carries the user: Qdrant ignores a filter given with point ids', async () => {
+      const now = new Date();
+      await store.write('alice', 'job-edit', creating('alice', 'job-edit', [{ text: 'User plays chess' }]), now);
+      const { memory, vector } = toStore('alice', { text: 'User plays chess' });
+      fake.requests.length = 0;
+      await store.update('alice', memory.id, { memory: 'User plays chess weekly', vector }, now);
+      const setPayload = fake.requests.find((r) => r.path.endsWith('/points/payload'));
+      expect(setPayload?.body.points).toBeUndefined();
+      expect(setPayload?.body.filter.must).toEqual(
+        expect.arrayContaining([{ key: 'user_id', match: { value: 'alice' } }, { has_id: [memory.id] }]),
+      );
+      expect((await store.get('alice', memory.id))?.memory).toBe('User plays chess weekly');
+    });
+
     it('refuses a collection built for another vector size', async () => {
       await expect(QdrantMemoryStore.open({ url: fake.url, collection, dimension: 32 })).rejects.toThrow(
         `holds ${CONTRACT_DIMENSION}-dimensional vectors, but the embedder produces 32`,

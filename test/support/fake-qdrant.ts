@@ -60,6 +60,13 @@ function condition(point: Point, c: Cond): boolean {
   throw new Error(`fake Qdrant does not understand condition ${JSON.stringify(c)}`);
 }
 
+/** A point addressed by id: Qdrant answers 404 when it is not there. */
+function existing(c: Collection, id: string | number): Point {
+  const p = c.points.get(String(id));
+  if (!p) throw Object.assign(new Error(`No point with id ${id} found`), { status: 404 });
+  return p;
+}
+
 function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -182,16 +189,16 @@ export class FakeQdrant extends LoopbackServer {
           if ((body.points && body.points.map(String).includes(p.id)) || (body.filter && matches(p, body.filter))) c.points.delete(p.id);
         }
         return { operation_id: 2, status: 'completed' };
-      case 'POST /points/payload':
-        for (const p of points) {
-          const addressed = !body.points || body.points.map(String).includes(p.id);
-          if (addressed && matches(p, body.filter)) Object.assign(p.payload, body.payload);
-        }
+      case 'POST /points/payload': {
+        // Given points, Qdrant sets the payload on exactly those (404 if one is missing) and ignores the filter.
+        const chosen = body.points ? body.points.map((id: string | number) => existing(c, id)) : points.filter((p) => matches(p, body.filter));
+        for (const p of chosen) Object.assign(p.payload, body.payload);
         return { operation_id: 3, status: 'completed' };
+      }
       case 'PUT /points/vectors':
         for (const { id, vector } of body.points) {
-          const p = c.points.get(String(id));
-          if (p) p.vector = vector;
+          const p = existing(c, id);
+          if (matches(p, body.update_filter)) p.vector = vector;
         }
         return { operation_id: 4, status: 'completed' };
       case 'POST /facet': {

@@ -368,13 +368,17 @@ export class QdrantMemoryStore implements MemoryStore {
       event_time: patch.type === 'semantic' ? null : current.event_time,
       updated_at: now.toISOString(),
     };
+    // Addressed by a filter only: given point ids as well, Qdrant ignores the filter, and the
+    // user condition is what keeps a write from crossing users. Superseded memories are
+    // editable, as get returns them.
+    const mine = this.filter(userId, { include_superseded: true }, [{ has_id: [id] } as unknown as Condition]);
     await this.client.setPayload(this.collection, {
-      points: [id],
       payload: { memory: updated.memory, categories: updated.categories, type: updated.type, event_time: updated.event_time, updated_at: updated.updated_at },
-      filter: this.filter(userId),
+      filter: mine,
       wait: true,
     });
     if (patch.vector) {
+      // The client sends no update_filter; the owner was checked above, and a point's id (UUIDv5 of user and text) never changes owner.
       await this.client.updateVectors(this.collection, { points: [{ id, vector: patch.vector }], wait: true });
     }
     await this.record(userId, [
