@@ -112,6 +112,16 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
       expect((await store.get('alice', memory.id))?.memory).toBe('User plays chess weekly');
     });
 
+    it('opens a fresh collection from two processes at once: the one that loses the race to create it carries on', async () => {
+      const fresh = `fresh_${randomUUID().slice(0, 8)}`;
+      const open = () => QdrantMemoryStore.open({ url: fake.url, collection: fresh, dimension: CONTRACT_DIMENSION });
+      const [first, second] = await Promise.all([open(), open()]);
+      await first.write('alice', 'job-1', creating('alice', 'job-1', [{ text: 'User likes tea' }]), new Date());
+      expect(await second.count('alice')).toBe(1);
+      // Opening again later keeps what is there.
+      expect(await (await open()).count('alice')).toBe(1);
+    });
+
     it('refuses a collection built for another vector size', async () => {
       await expect(QdrantMemoryStore.open({ url: fake.url, collection, dimension: 32 })).rejects.toThrow(
         `holds ${CONTRACT_DIMENSION}-dimensional vectors, but the embedder produces 32`,

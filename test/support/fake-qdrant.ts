@@ -139,6 +139,7 @@ export class FakeQdrant extends LoopbackServer {
       case 'GET ':
         return { status: 'green', config: { params: { vectors: this.collection(name).config.vectors } } };
       case 'PUT ':
+        if (this.collections.has(name)) throw Object.assign(new Error(`Wrong input: Collection \`${name}\` already exists!`), { status: 409 });
         this.collections.set(name, { config: body, indexes: new Map(), points: new Map() });
         return true;
       case 'DELETE ':

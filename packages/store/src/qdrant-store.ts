@@ -95,7 +95,8 @@ export class QdrantMemoryStore implements MemoryStore {
 
   private async ensureCollection(options: QdrantStoreOptions): Promise<void> {
     const { exists } = await this.client.collectionExists(this.collection);
-    if (exists) {
+    const created = !exists && (await this.createCollection(this.collection, this.dimension, options));
+    if (!created) {
       const info = await this.client.getCollection(this.collection);
       const vectors = info.config.params.vectors as { size?: number } | undefined;
       if (vectors?.size !== undefined && vectors.size !== this.dimension) {
@@ -104,8 +105,6 @@ export class QdrantMemoryStore implements MemoryStore {
             `produces ${this.dimension}. Use another MNEMO_QDRANT_COLLECTION or the original embedder.`,
         );
       }
-    } else {
-      await this.createCollection(this.collection, this.dimension, options);
     }
     // Creating an index that exists is a no-op in Qdrant, so this also repairs a half-made collection.
     await this.client.createPayloadIndex(this.collection, {
@@ -143,14 +142,24 @@ export class QdrantMemoryStore implements MemoryStore {
     return stableUuid('applied-job', userId, jobId);
   }
 
-  /** Cosine vectors of the given size, laid out across the cluster as configured. */
-  private async createCollection(name: string, size: number, options: QdrantStoreOptions): Promise<void> {
-    await this.client.createCollection(name, {
-      vectors: { size, distance: 'Cosine' },
-      shard_number: options.shardNumber,
-      replication_factor: options.replicationFactor,
-      write_consistency_factor: options.writeConsistencyFactor,
-    });
+  /**
+   * Cosine vectors of the given size, laid out across the cluster as configured.
+   * False when the collection exists already: another process opening the same
+   * fresh collection created it between our existence check and this call (Qdrant answers 409).
+   */
+  private async createCollection(name: string, size: number, options: QdrantStoreOptions): Promise<boolean> {
+    try {
+      await this.client.createCollection(name, {
+        vectors: { size, distance: 'Cosine' },
+        shard_number: options.shardNumber,
+        replication_factor: options.replicationFactor,
+        write_consistency_factor: options.writeConsistencyFactor,
+      });
+      return true;
+    } catch (err) {
+      if ((err as { status?: number }).status === 409) return false;
+      throw err;
+    }
   }
 
   private async record(userId: string, events: (MemoryHistoryEvent | null)[]): Promise<void> {
