@@ -32,6 +32,10 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
       });
     });
 
+    it("asks Qdrant's version first: the client checks it is compatible", () => {
+      expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/' });
+    });
+
     it('creates the collection for the embedder and cluster layout, with tenant and filter indexes', () => {
       const create = fake.requests.find((r) => r.method === 'PUT' && r.path === `/collections/${collection}`);
       expect(create?.body).toEqual({
@@ -51,6 +55,8 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
         type: 'keyword',
         attributes: 'keyword',
         created_at: 'datetime',
+        // Every default read filters on it; strict mode refuses a filter on an unindexed key.
+        valid_until: 'datetime',
         keys: expect.objectContaining({ type: 'text' }),
         memory: expect.objectContaining({ type: 'text' }),
       });
@@ -120,6 +126,27 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
       expect(await second.count('alice')).toBe(1);
       // Opening again later keeps what is there.
       expect(await (await open()).count('alice')).toBe(1);
+    });
+
+    it('takes an id in uppercase as the same memory: Qdrant answers ids in lowercase', async () => {
+      const now = new Date();
+      await store.write('alice', 'job-case', creating('alice', 'job-case', [{ text: 'User keeps bees' }]), now);
+      const id = toStore('alice', { text: 'User keeps bees' }).memory.id;
+      expect((await store.get('alice', id.toUpperCase()))?.id).toBe(id);
+      expect(await store.update('alice', id.toUpperCase(), { categories: ['hobbies'] }, now)).toMatchObject({ id, categories: ['hobbies'] });
+      expect(await store.delete('alice', [id.toUpperCase()])).toEqual([id]);
+      expect(await store.get('alice', id)).toBeNull();
+      expect((await store.history('alice', id.toUpperCase())).map((e) => e.event)).toEqual(['created', 'updated', 'deleted']);
+    });
+
+    it('fails while Qdrant refuses connections and works again once it is back', async () => {
+      await fake.refuseConnections();
+      try {
+        await expect(store.count('alice')).rejects.toThrow();
+      } finally {
+        await fake.acceptConnections();
+      }
+      expect(await store.count('alice')).toBeGreaterThanOrEqual(0);
     });
 
     it('refuses a collection built for another vector size', async () => {

@@ -38,7 +38,7 @@ function matches(point: Point, filter: any): boolean {
 
 function condition(point: Point, c: Cond): boolean {
   if (c.must || c.should || c.must_not) return matches(point, c);
-  if (c.has_id) return c.has_id.map(String).includes(point.id);
+  if (c.has_id) return c.has_id.map(pointId).includes(point.id);
   if (c.is_empty) {
     const v = point.payload[c.is_empty.key];
     return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
@@ -60,9 +60,22 @@ function condition(point: Point, c: Cond): boolean {
   throw new Error(`fake Qdrant does not understand condition ${JSON.stringify(c)}`);
 }
 
+/** Qdrant parses UUID ids and answers them in lowercase, hyphenated. */
+function pointId(id: string | number): string {
+  return String(id).toLowerCase();
+}
+
+/** The payload keys a filter conditions on. */
+function filterKeys(filter: any): string[] {
+  if (!filter) return [];
+  return [...(filter.must ?? []), ...(filter.should ?? []), ...(filter.must_not ?? [])].flatMap((c: Cond) =>
+    c.must || c.should || c.must_not ? filterKeys(c) : c.is_empty ? [c.is_empty.key] : c.is_null ? [c.is_null.key] : c.key ? [c.key] : [],
+  );
+}
+
 /** A point addressed by id: Qdrant answers 404 when it is not there. */
 function existing(c: Collection, id: string | number): Point {
-  const p = c.points.get(String(id));
+  const p = c.points.get(pointId(id));
   if (!p) throw Object.assign(new Error(`No point with id ${id} found`), { status: 404 });
   return p;
 }
@@ -97,17 +110,42 @@ function project(point: Point, withPayload: any, withVector: any) {
   return { id: point.id, version: 1, payload, vector: withVector ? point.vector : null };
 }
 
+/** The Qdrant release this stand-in answers as: the one docker-compose.yml runs. */
+export const QDRANT_VERSION = '1.19.0';
+
 export class FakeQdrant extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly collections = new Map<string, Collection>();
-  /** While set, every request to points answers 503: the store is down. */
-  unavailable = false;
+
+  /**
+   * Filters and orderings on payload keys without an index are refused, as
+   * Qdrant does under strict mode (which a cluster operator may turn on).
+   */
+  strict = true;
+
+  private port = 0;
+
+  override async start(host = '127.0.0.1', port = this.port): Promise<void> {
+    await super.start(host, port);
+    this.port = Number(new URL(this.url).port);
+  }
+
+  /** A down Qdrant: the port stops listening, so calls fail with connection refused. Points stay. */
+  async refuseConnections(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Back up on the same port, with the same collections. */
+  async acceptConnections(): Promise<void> {
+    await this.start(new URL(this.url).hostname, this.port);
+  }
 
   protected reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply {
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
-    if (this.unavailable && url.pathname.includes('/points')) {
-      return { status: 503, body: { status: { error: 'service unavailable' }, time: 0 } };
+    // The client's compatibility check reads the server's version here.
+    if (method === 'GET' && url.pathname === '/') {
+      return { status: 200, body: { title: 'qdrant - vector search engine', version: QDRANT_VERSION, commit: null } };
     }
     try {
       return { status: 200, body: { result: this.handle(method, url.pathname, body), status: 'ok', time: 0.0001 } };
@@ -151,12 +189,17 @@ export class FakeQdrant extends LoopbackServer {
     }
     const c = this.collection(name);
     const points = [...c.points.values()];
+    if (this.strict) {
+      const keys = [...filterKeys(body?.filter), ...(body?.order_by ? [body.order_by.key] : []), ...(rest === '/facet' ? [body.key] : [])];
+      const missing = keys.find((k) => !c.indexes.has(k));
+      if (missing) throw Object.assign(new Error(`Bad request: Index required but not found for "${missing}"`), { status: 400 });
+    }
     switch (route) {
       case 'PUT /points':
-        for (const p of body.points) c.points.set(String(p.id), { id: String(p.id), vector: p.vector, payload: p.payload });
+        for (const p of body.points) c.points.set(pointId(p.id), { id: pointId(p.id), vector: p.vector, payload: p.payload });
         return { operation_id: 1, status: 'completed' };
       case 'POST /points':
-        return body.ids.map(String).filter((id: string) => c.points.has(id)).map((id: string) => project(c.points.get(id)!, body.with_payload, body.with_vector));
+        return body.ids.map(pointId).filter((id: string) => c.points.has(id)).map((id: string) => project(c.points.get(id)!, body.with_payload, body.with_vector));
       case 'POST /points/query':
         return {
           points: points
@@ -187,7 +230,7 @@ export class FakeQdrant extends LoopbackServer {
         return { count: points.filter((p) => matches(p, body.filter)).length };
       case 'POST /points/delete':
         for (const p of points) {
-          if ((body.points && body.points.map(String).includes(p.id)) || (body.filter && matches(p, body.filter))) c.points.delete(p.id);
+          if ((body.points && body.points.map(pointId).includes(p.id)) || (body.filter && matches(p, body.filter))) c.points.delete(p.id);
         }
         return { operation_id: 2, status: 'completed' };
       case 'POST /points/payload': {

@@ -50,6 +50,11 @@ function toMemory(id: string | number, payload: Record<string, unknown> | null |
   return memorySchema.parse({ ...payload, id: String(id) });
 }
 
+/** Qdrant parses UUID point ids and answers them in lowercase: an id given in uppercase must be read, matched and reported as that. */
+function pointId(id: string): string {
+  return id.toLowerCase();
+}
+
 function cosineDistance(a: number[], b: number[]): number {
   let dot = 0;
   let na = 0;
@@ -87,7 +92,8 @@ export class QdrantMemoryStore implements MemoryStore {
 
   /** Connects, and creates the collection and its payload indexes when missing. */
   static async open(options: QdrantStoreOptions): Promise<QdrantMemoryStore> {
-    const client = new QdrantClientClass({ url: options.url, apiKey: options.apiKey, checkCompatibility: false, timeout: 30_000 });
+    // The client compares its version with the server's (GET /) and warns on a mismatch: they are pinned together.
+    const client = new QdrantClientClass({ url: options.url, apiKey: options.apiKey, checkCompatibility: true, timeout: 30_000 });
     const store = new QdrantMemoryStore(client, options);
     await store.ensureCollection(options);
     return store;
@@ -116,6 +122,8 @@ export class QdrantMemoryStore implements MemoryStore {
       await this.client.createPayloadIndex(this.collection, { field_name: field, field_schema: 'keyword', wait: true });
     }
     await this.client.createPayloadIndex(this.collection, { field_name: 'created_at', field_schema: 'datetime', wait: true });
+    // Every default read filters on is_empty(valid_until); under strict mode Qdrant refuses a filter on an unindexed key.
+    await this.client.createPayloadIndex(this.collection, { field_name: 'valid_until', field_schema: 'datetime', wait: true });
     // The wording and the retrieval keys (source messages) are both matched lexically.
     for (const field of ['memory', 'keys']) {
       await this.client.createPayloadIndex(this.collection, {
@@ -170,6 +178,7 @@ export class QdrantMemoryStore implements MemoryStore {
   }
 
   async history(userId: string, id: string): Promise<MemoryHistoryEvent[]> {
+    id = pointId(id);
     const { points } = await this.client.scroll(this.historyCollection, {
       filter: { must: [{ key: 'user_id', match: { value: userId } }, { key: 'memory_id', match: { value: id } }] },
       limit: 10_000,
@@ -191,6 +200,7 @@ export class QdrantMemoryStore implements MemoryStore {
   }
 
   async scrubHistory(userId: string, id: string): Promise<number> {
+    id = pointId(id);
     const filter: Filter = { must: [{ key: 'user_id', match: { value: userId } }, { key: 'memory_id', match: { value: id } }] };
     const { count } = await this.client.count(this.historyCollection, { filter, exact: true });
     if (count > 0) await this.client.setPayload(this.historyCollection, { payload: { before: null, after: null }, filter, wait: true });
@@ -344,6 +354,7 @@ export class QdrantMemoryStore implements MemoryStore {
   }
 
   async get(userId: string, id: string): Promise<Memory | null> {
+    id = pointId(id);
     const record = (await this.owned(userId, [id])).get(id);
     return record ? toMemory(id, record.payload) : null;
   }
@@ -365,6 +376,7 @@ export class QdrantMemoryStore implements MemoryStore {
   async update(userId: string, id: string, patch: MemoryPatch, now: Date, actor?: string): Promise<Memory | null> {
     if (patch.memory !== undefined && !patch.vector) throw new Error('a new memory text needs its vector');
     if (patch.vector) this.checkVector(patch.vector);
+    id = pointId(id);
     const record = (await this.owned(userId, [id])).get(id);
     if (!record) return null;
     const current = toMemory(id, record.payload);
@@ -396,7 +408,8 @@ export class QdrantMemoryStore implements MemoryStore {
     return updated;
   }
 
-  async delete(userId: string, ids: string[], now = new Date(), actor?: string): Promise<string[]> {
+  async delete(userId: string, given: string[], now = new Date(), actor?: string): Promise<string[]> {
+    const ids = given.map(pointId);
     const records = await this.owned(userId, ids);
     const owned = [...records.keys()];
     let deleted: string[] = [];
