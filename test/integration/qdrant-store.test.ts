@@ -1,9 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { QdrantMemoryStore } from '@mnemo/store';
 import { CONTRACT_DIMENSION, creating, describeMemoryStoreContract, toStore } from '../contract/memory-store.contract';
-import { FakeQdrant } from '../support/fake-qdrant';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FakeQdrant, QDRANT_VERSION } from '../support/fake-qdrant';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('the Qdrant version', () => {
+  it('is one release for the client, the compose image and the loopback Qdrant', () => {
+    const root = path.join(__dirname, '../..');
+    const client = JSON.parse(readFileSync(path.join(root, 'packages/store/package.json'), 'utf8')).dependencies['@qdrant/js-client-rest'];
+    const image = /image: qdrant\/qdrant:v(\S+)/.exec(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'))?.[1];
+    expect({ client, image }).toEqual({ client: QDRANT_VERSION, image: QDRANT_VERSION });
+  });
+});
 
 describe('QdrantMemoryStore against a loopback Qdrant', () => {
   const fake = new FakeQdrant();
