@@ -4,6 +4,7 @@ import { CONTRACT_DIMENSION, creating, describeMemoryStoreContract, toStore } fr
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FakeQdrant, QDRANT_VERSION } from '../support/fake-qdrant';
+import { QDRANT_OPENAPI_PATH, QdrantOpenApiCheck } from '../support/qdrant-openapi-check';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -13,6 +14,25 @@ describe('the Qdrant version', () => {
     const client = JSON.parse(readFileSync(path.join(root, 'packages/store/package.json'), 'utf8')).dependencies['@qdrant/js-client-rest'];
     const image = /image: qdrant\/qdrant:v(\S+)/.exec(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'))?.[1];
     expect({ client, image }).toEqual({ client: QDRANT_VERSION, image: QDRANT_VERSION });
+  });
+});
+
+(QdrantOpenApiCheck.load() ? describe : describe.skip)("Qdrant's OpenAPI document as a check", () => {
+  it('catches a request and an answer that drift from it', async () => {
+    const check = QdrantOpenApiCheck.load()!;
+    check.checkRequest('POST', '/collections/c/points/scroll', { limit: 'ten' });
+    check.checkAnswer('POST', '/collections/c/points/scroll', 200, { status: 'ok', time: 0, result: { points: [{ payload: {} }] } });
+    check.checkAnswer('PUT', '/collections/c', 201, { status: 'ok', time: 0, result: true });
+    expect(check.violations.map((v) => v.what)).toEqual(['request', 200, 201]);
+    expect(() => check.assertNone()).toThrow(/limit|must be integer/);
+  });
+
+  it('accepts what Qdrant sends and answers', () => {
+    const check = QdrantOpenApiCheck.load()!;
+    check.checkRequest('POST', '/collections/c/points/scroll', { limit: 10, filter: { must: [{ is_empty: { key: 'valid_until' } }] }, order_by: { key: 'created_at', direction: 'desc' } });
+    check.checkAnswer('POST', '/collections/c/points/scroll', 200, { status: 'ok', time: 0, result: { points: [{ id: 1, payload: {} }], next_page_offset: null } });
+    check.checkAnswer('GET', '/', 200, { title: 'qdrant - vector search engine', version: '1.19.0', commit: null });
+    expect(check.violations).toEqual([]);
   });
 });
 
@@ -165,6 +185,17 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
         `holds ${CONTRACT_DIMENSION}-dimensional vectors, but the embedder produces 32`,
       );
     });
+  });
+
+  // Last, after everything above has talked to the loopback Qdrant.
+  it("sent and answered only what Qdrant's OpenAPI document allows", () => {
+    if (!fake.openapi) {
+      const missing = `Qdrant's OpenAPI document is missing (${QDRANT_OPENAPI_PATH}): the loopback Qdrant was not held to it`;
+      if (process.env.CI === 'true') throw new Error(missing);
+      console.warn(missing);
+      return;
+    }
+    fake.openapi.assertNone();
   });
 });
 

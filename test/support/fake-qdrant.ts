@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import { LoopbackServer, type LoopbackReply } from './loopback-server';
+import { QdrantOpenApiCheck } from './qdrant-openapi-check';
 
 /**
  * A loopback stand-in for Qdrant's REST API: the endpoints mnemo's adapter
@@ -123,6 +124,9 @@ export class FakeQdrant extends LoopbackServer {
    */
   strict = true;
 
+  /** Every request and answer, held to Qdrant's OpenAPI document; null when the document is missing. */
+  readonly openapi = QdrantOpenApiCheck.load();
+
   private port = 0;
 
   override async start(host = '127.0.0.1', port = this.port): Promise<void> {
@@ -143,6 +147,13 @@ export class FakeQdrant extends LoopbackServer {
   protected reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply {
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
+    this.openapi?.checkRequest(method, url.pathname, body);
+    const reply = this.answer(method, url, body);
+    this.openapi?.checkAnswer(method, url.pathname, reply.status, reply.body);
+    return reply;
+  }
+
+  private answer(method: string, url: URL, body: any): LoopbackReply {
     // The client's compatibility check reads the server's version here.
     if (method === 'GET' && url.pathname === '/') {
       return { status: 200, body: { title: 'qdrant - vector search engine', version: QDRANT_VERSION, commit: null } };
@@ -174,8 +185,31 @@ export class FakeQdrant extends LoopbackServer {
     switch (route) {
       case 'GET /exists':
         return { exists: this.collections.has(name) };
-      case 'GET ':
-        return { status: 'green', config: { params: { vectors: this.collection(name).config.vectors } } };
+      case 'GET ': {
+        // Qdrant's defaults for what the adapter does not set.
+        const c = this.collection(name);
+        return {
+          status: 'green',
+          optimizer_status: 'ok',
+          segments_count: 1,
+          points_count: c.points.size,
+          config: {
+            params: { ...c.config, shard_number: c.config.shard_number ?? 1, replication_factor: c.config.replication_factor ?? 1 },
+            hnsw_config: { m: 16, ef_construct: 100, full_scan_threshold: 10_000 },
+            optimizer_config: { default_segment_number: 0, flush_interval_sec: 5 },
+          },
+          payload_schema: Object.fromEntries(
+            [...c.indexes].map(([field, schema]) => [
+              field,
+              {
+                data_type: typeof schema === 'string' ? schema : schema.type,
+                ...(typeof schema === 'string' ? {} : { params: schema }),
+                points: [...c.points.values()].filter((p) => p.payload[field] !== undefined && p.payload[field] !== null).length,
+              },
+            ]),
+          ),
+        };
+      }
       case 'PUT ':
         if (this.collections.has(name)) throw Object.assign(new Error(`Wrong input: Collection \`${name}\` already exists!`), { status: 409 });
         this.collections.set(name, { config: body, indexes: new Map(), points: new Map() });
