@@ -170,6 +170,15 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
       expect((await store.history('alice', id.toUpperCase())).map((e) => e.event)).toEqual(['created', 'updated', 'deleted']);
     });
 
+    it('answers null, and records no edit, when the memory is deleted between reading and editing it', async () => {
+      const now = new Date();
+      await store.write('alice', 'job-race', creating('alice', 'job-race', [{ text: 'User sails', keys: [] }]), now);
+      const id = toStore('alice', { text: 'User sails' }).memory.id;
+      fake.interleave.set('/points/payload', () => void fake.collections.get(collection)!.points.delete(id));
+      expect(await store.update('alice', id, { categories: ['hobbies'] }, now)).toBeNull();
+      expect((await store.history('alice', id)).map((e) => e.event)).toEqual(['created']);
+    });
+
     it('fails while Qdrant refuses connections and works again once it is back', async () => {
       await fake.refuseConnections();
       try {

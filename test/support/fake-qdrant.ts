@@ -144,9 +144,18 @@ export class FakeQdrant extends LoopbackServer {
     await this.start(new URL(this.url).hostname, this.port);
   }
 
+  /** Run once, just before the next request whose path ends so is handled: another client's write landing in between. */
+  readonly interleave = new Map<string, () => void>();
+
   protected reply(req: http.IncomingMessage, url: URL, body: any): LoopbackReply {
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
+    for (const [suffix, run] of this.interleave) {
+      if (url.pathname.endsWith(suffix)) {
+        this.interleave.delete(suffix);
+        run();
+      }
+    }
     this.openapi?.checkRequest(method, url.pathname, body);
     const reply = this.answer(method, url, body);
     this.openapi?.checkAnswer(method, url.pathname, reply.status, reply.body);

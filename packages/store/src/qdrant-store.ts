@@ -398,9 +398,17 @@ export class QdrantMemoryStore implements MemoryStore {
       filter: mine,
       wait: true,
     });
+    // A filtered set-payload changes nothing, silently, when the point went meanwhile (a concurrent delete).
+    if (!(await this.owned(userId, [id])).has(id)) return null;
     if (patch.vector) {
       // The client sends no update_filter; the owner was checked above, and a point's id (UUIDv5 of user and text) never changes owner.
-      await this.client.updateVectors(this.collection, { points: [{ id, vector: patch.vector }], wait: true });
+      try {
+        await this.client.updateVectors(this.collection, { points: [{ id, vector: patch.vector }], wait: true });
+      } catch (err) {
+        // Qdrant answers 404 for a point deleted since the check above.
+        if ((err as { status?: number }).status === 404) return null;
+        throw err;
+      }
     }
     await this.record(userId, [
       { memory_id: id, event: 'updated', at: updated.updated_at, job_id: null, actor: actor ?? null, before: contentOf(current), after: contentOf(updated) },
