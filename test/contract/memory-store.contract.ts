@@ -222,6 +222,18 @@ export function describeMemoryStoreContract(
       expect((await store.list('alice', { page: 4, pageSize: 3 })).items).toEqual([]);
     });
 
+    it('pages through memories that share a creation time without losing or repeating any', async () => {
+      // One job's memories all carry the job's time, so page boundaries fall among ties.
+      await create('alice', 'job-1', Array.from({ length: 5 }, (_, i) => ({ text: `User fact number ${i}` })), 0);
+      await create('alice', 'job-2', [{ text: 'User is newer' }], 1);
+      const pages = await Promise.all([1, 2, 3, 4].map((page) => store.list('alice', { page, pageSize: 2 })));
+      const ids = pages.flatMap((p) => p.items.map((m) => m.id));
+      expect(ids).toHaveLength(6);
+      expect(new Set(ids).size).toBe(6);
+      expect(ids[0]).toBe(idOf('alice', 'User is newer'));
+      expect(pages[3]!.items).toEqual([]);
+    });
+
     it('filters lists by category (any of), type, agent, thread and creation time', async () => {
       await seed('alice', [
         { text: 'User works at Google', categories: ['career'], thread_id: 't-work' },
@@ -347,6 +359,28 @@ export function describeMemoryStoreContract(
       expect(await store.update('alice', id, { categories: ['travel'] }, at(30))).toMatchObject({ type: 'episodic', event_time: when });
       expect(await store.update('alice', id, { type: 'semantic' }, at(31))).toMatchObject({ type: 'semantic', event_time: null });
       expect(await store.get('alice', id)).toMatchObject({ type: 'semantic', event_time: null });
+    });
+
+    it('edits a superseded memory too, as get shows it', async () => {
+      await seed('alice', [{ text: 'User lives in Paris', attributes: ['home_city'] }]);
+      const paris = idOf('alice', 'User lives in Paris');
+      await write('alice', 'job-move', [{ action: 'create', supersedes: [paris], seed: { text: 'User moved to Berlin', attributes: ['home_city'] } }], 10);
+      expect(await store.update('alice', paris, { categories: ['travel'] }, at(11))).toMatchObject({ categories: ['travel'] });
+      expect(await store.get('alice', paris)).toMatchObject({ categories: ['travel'], superseded_by: idOf('alice', 'User moved to Berlin') });
+      expect(await store.update('bob', paris, { categories: ['work'] }, at(12))).toBeNull();
+    });
+
+    it('deletes a superseded memory too, and reports and records only what it deleted', async () => {
+      await seed('alice', [{ text: 'User lives in Paris', attributes: ['home_city'] }]);
+      const paris = idOf('alice', 'User lives in Paris');
+      await write('alice', 'job-move', [{ action: 'create', supersedes: [paris], seed: { text: 'User moved to Berlin', attributes: ['home_city'] } }], 10);
+      expect(await store.delete('alice', [paris], at(11))).toEqual([paris]);
+      expect(await store.get('alice', paris)).toBeNull();
+      expect((await store.list('alice', { page: 1, pageSize: 10, filter: { include_superseded: true } })).items.map((m) => m.id)).not.toContain(paris);
+      expect((await store.history('alice', paris)).filter((e) => e.event === 'deleted')).toHaveLength(1);
+      // Deleted already: nothing to report, nothing more in the history.
+      expect(await store.delete('alice', [paris], at(12))).toEqual([]);
+      expect((await store.history('alice', paris)).filter((e) => e.event === 'deleted')).toHaveLength(1);
     });
 
     it("deletes a user's memories and reports which existed; another user's ids are untouched", async () => {

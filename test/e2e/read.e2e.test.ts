@@ -146,6 +146,13 @@ describe.each([
     for (const c of categories.body.categories) expect(c.count).toBe(profile.body.stats.by_category[c.name] ?? 0);
   });
 
+  if (storeKind === 'qdrant') {
+    // Last: the processes' whole conversation with the loopback Qdrant, held to Qdrant's own document.
+    it("spoke to the loopback Qdrant only as Qdrant's OpenAPI document allows", () => {
+      qdrant.openapi?.assertNone();
+    });
+  }
+
   if (apiProcesses > 1) {
     it('stops every API process on SIGTERM', async () => {
       expect(await services.api.stop('SIGTERM')).toBe(0);

@@ -146,11 +146,11 @@ describe('the store unavailable during the store stage', () => {
     s = await services({ REDIS_URL: TEST_REDIS_URL, MNEMO_QUEUE_PREFIX: prefix, MNEMO_STORE: 'qdrant', QDRANT_URL: qdrant.url, MNEMO_JOB_ATTEMPTS: '5', MNEMO_JOB_BACKOFF_MS: '300' });
     await s.startApi();
     await s.startWorker();
-    qdrant.unavailable = true;
+    await qdrant.refuseConnections();
     const accepted = await s.call('/v1/memories?async=true', { body: conversation('store-down', 'I keep three hives of bees.') });
     const failedOnce = await until(() => s.call(`/v1/jobs/${accepted.body.job_id}?user_id=store-down`), (r) => r.body.attempts >= 2, 'two failed attempts', 30_000);
     expect(failedOnce.body.status).not.toBe('completed');
-    qdrant.unavailable = false;
+    await qdrant.acceptConnections();
     const done = await until(() => s.call(`/v1/jobs/${accepted.body.job_id}?user_id=store-down`), (r) => r.body.status === 'completed', 'completion', 30_000);
     expect(done.body.result.resumed_stages).toEqual(['analyze', 'extract', 'classify', 'categorize', 'embed']);
     expect(done.body.result.memories_created).toBe(1);

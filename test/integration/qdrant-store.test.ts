@@ -1,9 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import { QdrantMemoryStore } from '@mnemo/store';
 import { CONTRACT_DIMENSION, creating, describeMemoryStoreContract, toStore } from '../contract/memory-store.contract';
-import { FakeQdrant } from '../support/fake-qdrant';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FakeQdrant, QDRANT_VERSION } from '../support/fake-qdrant';
+import { QDRANT_OPENAPI_PATH, QdrantOpenApiCheck } from '../support/qdrant-openapi-check';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('the Qdrant version', () => {
+  it('is one release for the client, the compose image and the loopback Qdrant', () => {
+    const root = path.join(__dirname, '../..');
+    const client = JSON.parse(readFileSync(path.join(root, 'packages/store/package.json'), 'utf8')).dependencies['@qdrant/js-client-rest'];
+    const image = /image: qdrant\/qdrant:v(\S+)/.exec(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'))?.[1];
+    expect({ client, image }).toEqual({ client: QDRANT_VERSION, image: QDRANT_VERSION });
+  });
+});
+
+(QdrantOpenApiCheck.load() ? describe : describe.skip)("Qdrant's OpenAPI document as a check", () => {
+  it('catches a request and an answer that drift from it', async () => {
+    const check = QdrantOpenApiCheck.load()!;
+    check.checkRequest('POST', '/collections/c/points/scroll', { limit: 'ten' });
+    check.checkAnswer('POST', '/collections/c/points/scroll', 200, { status: 'ok', time: 0, result: { points: [{ payload: {} }] } });
+    check.checkAnswer('PUT', '/collections/c', 201, { status: 'ok', time: 0, result: true });
+    expect(check.violations.map((v) => v.what)).toEqual(['request', 200, 201]);
+    expect(() => check.assertNone()).toThrow(/limit|must be integer/);
+  });
+
+  it('accepts what Qdrant sends and answers', () => {
+    const check = QdrantOpenApiCheck.load()!;
+    check.checkRequest('POST', '/collections/c/points/scroll', { limit: 10, filter: { must: [{ is_empty: { key: 'valid_until' } }] }, order_by: { key: 'created_at', direction: 'desc' } });
+    check.checkAnswer('POST', '/collections/c/points/scroll', 200, { status: 'ok', time: 0, result: { points: [{ id: 1, payload: {} }], next_page_offset: null } });
+    check.checkAnswer('GET', '/', 200, { title: 'qdrant - vector search engine', version: '1.19.0', commit: null });
+    expect(check.violations).toEqual([]);
+  });
+});
 
 describe('QdrantMemoryStore against a loopback Qdrant', () => {
   const fake = new FakeQdrant();
@@ -32,6 +63,10 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
       });
     });
 
+    it("asks Qdrant's version first: the client checks it is compatible", () => {
+      expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/' });
+    });
+
     it('creates the collection for the embedder and cluster layout, with tenant and filter indexes', () => {
       const create = fake.requests.find((r) => r.method === 'PUT' && r.path === `/collections/${collection}`);
       expect(create?.body).toEqual({
@@ -51,6 +86,8 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
         type: 'keyword',
         attributes: 'keyword',
         created_at: 'datetime',
+        // Every default read filters on it; strict mode refuses a filter on an unindexed key.
+        valid_until: 'datetime',
         keys: expect.objectContaining({ type: 'text' }),
         memory: expect.objectContaining({ type: 'text' }),
       });
@@ -98,11 +135,76 @@ describe('QdrantMemoryStore against a loopback Qdrant', () => {
       expect((await store.get('bob', bobs))?.type).toBe('semantic');
     });
 
+    it('edits the payload through a filter that carries the user: Qdrant ignores a filter given with point ids', async () => {
+      const now = new Date();
+      await store.write('alice', 'job-edit', creating('alice', 'job-edit', [{ text: 'User plays chess' }]), now);
+      const { memory, vector } = toStore('alice', { text: 'User plays chess' });
+      fake.requests.length = 0;
+      await store.update('alice', memory.id, { memory: 'User plays chess weekly', vector }, now);
+      const setPayload = fake.requests.find((r) => r.path.endsWith('/points/payload'));
+      expect(setPayload?.body.points).toBeUndefined();
+      expect(setPayload?.body.filter.must).toEqual(
+        expect.arrayContaining([{ key: 'user_id', match: { value: 'alice' } }, { has_id: [memory.id] }]),
+      );
+      expect((await store.get('alice', memory.id))?.memory).toBe('User plays chess weekly');
+    });
+
+    it('opens a fresh collection from two processes at once: the one that loses the race to create it carries on', async () => {
+      const fresh = `fresh_${randomUUID().slice(0, 8)}`;
+      const open = () => QdrantMemoryStore.open({ url: fake.url, collection: fresh, dimension: CONTRACT_DIMENSION });
+      const [first, second] = await Promise.all([open(), open()]);
+      await first.write('alice', 'job-1', creating('alice', 'job-1', [{ text: 'User likes tea' }]), new Date());
+      expect(await second.count('alice')).toBe(1);
+      // Opening again later keeps what is there.
+      expect(await (await open()).count('alice')).toBe(1);
+    });
+
+    it('takes an id in uppercase as the same memory: Qdrant answers ids in lowercase', async () => {
+      const now = new Date();
+      await store.write('alice', 'job-case', creating('alice', 'job-case', [{ text: 'User keeps bees' }]), now);
+      const id = toStore('alice', { text: 'User keeps bees' }).memory.id;
+      expect((await store.get('alice', id.toUpperCase()))?.id).toBe(id);
+      expect(await store.update('alice', id.toUpperCase(), { categories: ['hobbies'] }, now)).toMatchObject({ id, categories: ['hobbies'] });
+      expect(await store.delete('alice', [id.toUpperCase()])).toEqual([id]);
+      expect(await store.get('alice', id)).toBeNull();
+      expect((await store.history('alice', id.toUpperCase())).map((e) => e.event)).toEqual(['created', 'updated', 'deleted']);
+    });
+
+    it('answers null, and records no edit, when the memory is deleted between reading and editing it', async () => {
+      const now = new Date();
+      await store.write('alice', 'job-race', creating('alice', 'job-race', [{ text: 'User sails', keys: [] }]), now);
+      const id = toStore('alice', { text: 'User sails' }).memory.id;
+      fake.interleave.set('/points/payload', () => void fake.collections.get(collection)!.points.delete(id));
+      expect(await store.update('alice', id, { categories: ['hobbies'] }, now)).toBeNull();
+      expect((await store.history('alice', id)).map((e) => e.event)).toEqual(['created']);
+    });
+
+    it('fails while Qdrant refuses connections and works again once it is back', async () => {
+      await fake.refuseConnections();
+      try {
+        await expect(store.count('alice')).rejects.toThrow();
+      } finally {
+        await fake.acceptConnections();
+      }
+      expect(await store.count('alice')).toBeGreaterThanOrEqual(0);
+    });
+
     it('refuses a collection built for another vector size', async () => {
       await expect(QdrantMemoryStore.open({ url: fake.url, collection, dimension: 32 })).rejects.toThrow(
         `holds ${CONTRACT_DIMENSION}-dimensional vectors, but the embedder produces 32`,
       );
     });
+  });
+
+  // Last, after everything above has talked to the loopback Qdrant.
+  it("sent and answered only what Qdrant's OpenAPI document allows", () => {
+    if (!fake.openapi) {
+      const missing = `Qdrant's OpenAPI document is missing (${QDRANT_OPENAPI_PATH}): the loopback Qdrant was not held to it`;
+      if (process.env.CI === 'true') throw new Error(missing);
+      console.warn(missing);
+      return;
+    }
+    fake.openapi.assertNone();
   });
 });
 

@@ -50,6 +50,11 @@ function toMemory(id: string | number, payload: Record<string, unknown> | null |
   return memorySchema.parse({ ...payload, id: String(id) });
 }
 
+/** Qdrant parses UUID point ids and answers them in lowercase: an id given in uppercase must be read, matched and reported as that. */
+function pointId(id: string): string {
+  return id.toLowerCase();
+}
+
 function cosineDistance(a: number[], b: number[]): number {
   let dot = 0;
   let na = 0;
@@ -87,7 +92,8 @@ export class QdrantMemoryStore implements MemoryStore {
 
   /** Connects, and creates the collection and its payload indexes when missing. */
   static async open(options: QdrantStoreOptions): Promise<QdrantMemoryStore> {
-    const client = new QdrantClientClass({ url: options.url, apiKey: options.apiKey, checkCompatibility: false, timeout: 30_000 });
+    // The client compares its version with the server's (GET /) and warns on a mismatch: they are pinned together.
+    const client = new QdrantClientClass({ url: options.url, apiKey: options.apiKey, checkCompatibility: true, timeout: 30_000 });
     const store = new QdrantMemoryStore(client, options);
     await store.ensureCollection(options);
     return store;
@@ -95,7 +101,8 @@ export class QdrantMemoryStore implements MemoryStore {
 
   private async ensureCollection(options: QdrantStoreOptions): Promise<void> {
     const { exists } = await this.client.collectionExists(this.collection);
-    if (exists) {
+    const created = !exists && (await this.createCollection(this.collection, this.dimension, options));
+    if (!created) {
       const info = await this.client.getCollection(this.collection);
       const vectors = info.config.params.vectors as { size?: number } | undefined;
       if (vectors?.size !== undefined && vectors.size !== this.dimension) {
@@ -104,8 +111,6 @@ export class QdrantMemoryStore implements MemoryStore {
             `produces ${this.dimension}. Use another MNEMO_QDRANT_COLLECTION or the original embedder.`,
         );
       }
-    } else {
-      await this.createCollection(this.collection, this.dimension, options);
     }
     // Creating an index that exists is a no-op in Qdrant, so this also repairs a half-made collection.
     await this.client.createPayloadIndex(this.collection, {
@@ -117,6 +122,8 @@ export class QdrantMemoryStore implements MemoryStore {
       await this.client.createPayloadIndex(this.collection, { field_name: field, field_schema: 'keyword', wait: true });
     }
     await this.client.createPayloadIndex(this.collection, { field_name: 'created_at', field_schema: 'datetime', wait: true });
+    // Every default read filters on is_empty(valid_until); under strict mode Qdrant refuses a filter on an unindexed key.
+    await this.client.createPayloadIndex(this.collection, { field_name: 'valid_until', field_schema: 'datetime', wait: true });
     // The wording and the retrieval keys (source messages) are both matched lexically.
     for (const field of ['memory', 'keys']) {
       await this.client.createPayloadIndex(this.collection, {
@@ -143,14 +150,24 @@ export class QdrantMemoryStore implements MemoryStore {
     return stableUuid('applied-job', userId, jobId);
   }
 
-  /** Cosine vectors of the given size, laid out across the cluster as configured. */
-  private async createCollection(name: string, size: number, options: QdrantStoreOptions): Promise<void> {
-    await this.client.createCollection(name, {
-      vectors: { size, distance: 'Cosine' },
-      shard_number: options.shardNumber,
-      replication_factor: options.replicationFactor,
-      write_consistency_factor: options.writeConsistencyFactor,
-    });
+  /**
+   * Cosine vectors of the given size, laid out across the cluster as configured.
+   * False when the collection exists already: another process opening the same
+   * fresh collection created it between our existence check and this call (Qdrant answers 409).
+   */
+  private async createCollection(name: string, size: number, options: QdrantStoreOptions): Promise<boolean> {
+    try {
+      await this.client.createCollection(name, {
+        vectors: { size, distance: 'Cosine' },
+        shard_number: options.shardNumber,
+        replication_factor: options.replicationFactor,
+        write_consistency_factor: options.writeConsistencyFactor,
+      });
+      return true;
+    } catch (err) {
+      if ((err as { status?: number }).status === 409) return false;
+      throw err;
+    }
   }
 
   private async record(userId: string, events: (MemoryHistoryEvent | null)[]): Promise<void> {
@@ -161,6 +178,7 @@ export class QdrantMemoryStore implements MemoryStore {
   }
 
   async history(userId: string, id: string): Promise<MemoryHistoryEvent[]> {
+    id = pointId(id);
     const { points } = await this.client.scroll(this.historyCollection, {
       filter: { must: [{ key: 'user_id', match: { value: userId } }, { key: 'memory_id', match: { value: id } }] },
       limit: 10_000,
@@ -182,6 +200,7 @@ export class QdrantMemoryStore implements MemoryStore {
   }
 
   async scrubHistory(userId: string, id: string): Promise<number> {
+    id = pointId(id);
     const filter: Filter = { must: [{ key: 'user_id', match: { value: userId } }, { key: 'memory_id', match: { value: id } }] };
     const { count } = await this.client.count(this.historyCollection, { filter, exact: true });
     if (count > 0) await this.client.setPayload(this.historyCollection, { payload: { before: null, after: null }, filter, wait: true });
@@ -335,25 +354,29 @@ export class QdrantMemoryStore implements MemoryStore {
   }
 
   async get(userId: string, id: string): Promise<Memory | null> {
+    id = pointId(id);
     const record = (await this.owned(userId, [id])).get(id);
     return record ? toMemory(id, record.payload) : null;
   }
 
   async list(userId: string, { page, pageSize, filter }: ListOptions): Promise<Page<Memory>> {
     // Qdrant pages an ordered scroll by value, not by offset: read up to the end of the page.
+    // Its order is the one source of the tie order, (created_at, id) both descending: re-sorting
+    // what was read would reorder a tie group cut at the limit, and pages would skip and repeat.
     const { points } = await this.client.scroll(this.collection, {
       filter: this.filter(userId, filter),
       limit: page * pageSize,
       order_by: { key: 'created_at', direction: 'desc' },
       with_payload: true,
     });
-    const items = points.map((p) => toMemory(p.id, p.payload)).sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
-    return { items: items.slice((page - 1) * pageSize, page * pageSize), total: await this.count(userId, filter) };
+    const items = points.slice((page - 1) * pageSize).map((p) => toMemory(p.id, p.payload));
+    return { items, total: await this.count(userId, filter) };
   }
 
   async update(userId: string, id: string, patch: MemoryPatch, now: Date, actor?: string): Promise<Memory | null> {
     if (patch.memory !== undefined && !patch.vector) throw new Error('a new memory text needs its vector');
     if (patch.vector) this.checkVector(patch.vector);
+    id = pointId(id);
     const record = (await this.owned(userId, [id])).get(id);
     if (!record) return null;
     const current = toMemory(id, record.payload);
@@ -366,14 +389,26 @@ export class QdrantMemoryStore implements MemoryStore {
       event_time: patch.type === 'semantic' ? null : current.event_time,
       updated_at: now.toISOString(),
     };
+    // Addressed by a filter only: given point ids as well, Qdrant ignores the filter, and the
+    // user condition is what keeps a write from crossing users. Superseded memories are
+    // editable, as get returns them.
+    const mine = this.filter(userId, { include_superseded: true }, [{ has_id: [id] } as unknown as Condition]);
     await this.client.setPayload(this.collection, {
-      points: [id],
       payload: { memory: updated.memory, categories: updated.categories, type: updated.type, event_time: updated.event_time, updated_at: updated.updated_at },
-      filter: this.filter(userId),
+      filter: mine,
       wait: true,
     });
+    // A filtered set-payload changes nothing, silently, when the point went meanwhile (a concurrent delete).
+    if (!(await this.owned(userId, [id])).has(id)) return null;
     if (patch.vector) {
-      await this.client.updateVectors(this.collection, { points: [{ id, vector: patch.vector }], wait: true });
+      // The client sends no update_filter; the owner was checked above, and a point's id (UUIDv5 of user and text) never changes owner.
+      try {
+        await this.client.updateVectors(this.collection, { points: [{ id, vector: patch.vector }], wait: true });
+      } catch (err) {
+        // Qdrant answers 404 for a point deleted since the check above.
+        if ((err as { status?: number }).status === 404) return null;
+        throw err;
+      }
     }
     await this.record(userId, [
       { memory_id: id, event: 'updated', at: updated.updated_at, job_id: null, actor: actor ?? null, before: contentOf(current), after: contentOf(updated) },
@@ -381,17 +416,23 @@ export class QdrantMemoryStore implements MemoryStore {
     return updated;
   }
 
-  async delete(userId: string, ids: string[], now = new Date(), actor?: string): Promise<string[]> {
+  async delete(userId: string, given: string[], now = new Date(), actor?: string): Promise<string[]> {
+    const ids = given.map(pointId);
     const records = await this.owned(userId, ids);
     const owned = [...records.keys()];
+    let deleted: string[] = [];
     if (owned.length > 0) {
+      // Superseded memories are the user's too (get returns them), so the filter takes them.
       await this.client.delete(this.collection, {
-        filter: this.filter(userId, {}, [{ has_id: owned } as unknown as Condition]),
+        filter: this.filter(userId, { include_superseded: true }, [{ has_id: owned } as unknown as Condition]),
         wait: true,
       });
+      // Qdrant's delete does not say what it removed: what is gone now is what this call deleted.
+      const left = await this.owned(userId, owned);
+      deleted = owned.filter((id) => !left.has(id));
       await this.record(
         userId,
-        owned.map((id) => ({
+        deleted.map((id) => ({
           memory_id: id,
           event: 'deleted' as const,
           at: now.toISOString(),
@@ -402,7 +443,7 @@ export class QdrantMemoryStore implements MemoryStore {
         })),
       );
     }
-    return ids.filter((id) => owned.includes(id));
+    return ids.filter((id) => deleted.includes(id));
   }
 
   async count(userId: string, filter?: MemoryFilter): Promise<number> {
