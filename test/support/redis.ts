@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { createRedis, keysUnderPrefix, type RedisTarget } from '@mnemo/queue';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -8,26 +9,35 @@ export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * helpers at a Redis Cluster: stacks get REDIS_CLUSTER_NODES and prefixes
  * become hash tags, as a cluster deployment must use.
  */
-export const TEST_REDIS_CLUSTER = process.env.MNEMO_TEST_REDIS_CLUSTER ?? '';
+export function testRedisCluster(): string {
+  return process.env.MNEMO_TEST_REDIS_CLUSTER ?? '';
+}
 
 /** A queue prefix no other test uses, so tests never see each other's jobs or keys. */
 export function uniquePrefix(label = 'test'): string {
   const name = `mnemo-${label}-${randomUUID().slice(0, 8)}`;
-  return TEST_REDIS_CLUSTER ? `{${name}}` : name;
+  return testRedisCluster() ? `{${name}}` : name;
 }
 
 /** The environment that points a stack at the test Redis (or cluster). */
 export function testRedisEnv(): Record<string, string> {
-  return TEST_REDIS_CLUSTER ? { REDIS_URL: TEST_REDIS_URL, REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER } : { REDIS_URL: TEST_REDIS_URL };
+  const nodes = testRedisCluster();
+  return nodes ? { REDIS_URL: TEST_REDIS_URL, REDIS_CLUSTER_NODES: nodes } : { REDIS_URL: TEST_REDIS_URL };
 }
 
 function testTarget(url: string): RedisTarget | string {
-  if (!TEST_REDIS_CLUSTER) return url;
-  const clusterNodes = TEST_REDIS_CLUSTER.split(',').map((entry) => {
+  const nodes = testRedisCluster();
+  if (!nodes) return url;
+  const clusterNodes = nodes.split(',').map((entry) => {
     const [host, port] = entry.split(':');
     return { host: host!, port: Number(port) };
   });
   return { url, sentinels: [], sentinelMaster: 'mymaster', clusterNodes };
+}
+
+/** A connection to the test Redis (or cluster) for tests that talk to Redis directly; disconnect it after. */
+export function testRedis(name = 'test'): Redis {
+  return createRedis(testTarget(TEST_REDIS_URL), 'blocking', name);
 }
 
 /** Deletes every key under the prefix (on every master of a cluster). */

@@ -106,6 +106,21 @@ export function clusterMasters(redis: Redis): Redis[] {
   return maybe.isCluster && maybe.nodes ? maybe.nodes('master') : [redis];
 }
 
+/**
+ * The connection to the master holding `key`'s slot on a Cluster, else the
+ * connection itself. WAIT and INFO replication name no key, so a Cluster
+ * would send them to any node: they must reach the one that took the writes.
+ */
+export async function nodeHolding(redis: Redis, key: string): Promise<Redis> {
+  const cluster = redis as unknown as Partial<Cluster>;
+  if (!cluster.isCluster || !cluster.nodes || !cluster.slots) return redis;
+  const slot = Number(await redis.cluster('KEYSLOT', key));
+  const owner = cluster.slots[slot]?.[0];
+  const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+  if (!node) throw new Error(`no connected master holds slot ${slot} (owner ${owner ?? 'unknown'}) of key ${key}`);
+  return node;
+}
+
 /** Every key under `<prefix>:`, from every master on a Cluster. */
 export async function keysUnderPrefix(redis: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];
