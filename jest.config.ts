@@ -28,7 +28,7 @@ const config: Config = {
     {
       ...shared,
       displayName: 'cluster',
-      testMatch: CLUSTER_FILES.map((name) => `<rootDir>/test/integration/${name}.test.ts`),
+      testMatch: ['<rootDir>/test/cluster/**/*.test.ts', ...CLUSTER_FILES.map((name) => `<rootDir>/test/integration/${name}.test.ts`)],
       globalSetup: '<rootDir>/test/cluster/global-setup.ts',
       globalTeardown: '<rootDir>/test/cluster/global-teardown.ts',
       setupFiles: ['<rootDir>/test/cluster/use-cluster.ts'],
