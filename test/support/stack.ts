@@ -98,7 +98,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       await ingest.close();
       await profiles.close();
       await jobs.close();
-      await deletePrefix(config.MNEMO_QUEUE_PREFIX, config.REDIS_URL);
+      await deletePrefix(config.MNEMO_QUEUE_PREFIX);
       redis.disconnect();
       blocking.disconnect();
       await store.close();
