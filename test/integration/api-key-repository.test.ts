@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ApiKeyRepository, hashKey } from '@mnemo/auth';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
+import { keysUnderPrefix } from '@mnemo/queue';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/redis';
 
 describe('ApiKeyRepository', () => {
   const prefix = uniquePrefix('keys');
@@ -8,7 +9,7 @@ describe('ApiKeyRepository', () => {
   let repo: ApiKeyRepository;
 
   beforeAll(() => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis('keys');
     repo = new ApiKeyRepository(redis, prefix, [{ key: 'dev-key', userId: 'dev', role: 'service' }]);
   });
   afterAll(async () => {
@@ -21,7 +22,7 @@ describe('ApiKeyRepository', () => {
     expect(key).toMatch(/^mnemo_[A-Za-z0-9_-]{32}$/);
     expect(await repo.verify(key)).toEqual({ keyId: stored.key_id, userId: 'alice', role: 'user' });
 
-    const keys = await redis.keys(`${prefix}:*`);
+    const keys = await keysUnderPrefix(redis, prefix);
     const dump = (await Promise.all(keys.map((k) => redis.hgetall(k)))).map((h) => JSON.stringify(h)).join('');
     expect(dump).not.toContain(key);
     expect(keys).toContain(`${prefix}:apikey:${hashKey(key)}`);

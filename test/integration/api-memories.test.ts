@@ -2,6 +2,7 @@ import request from 'supertest';
 import { MnemoError } from '@mnemo/core';
 import { ingestStages, type Stage } from '@mnemo/pipeline';
 import { mentions, stagesFailingAt } from '../support/faulty-stages';
+import { testRedisCluster } from '../support/redis';
 import { MEMSYNC_EXAMPLE, OTHER_KEY, SERVICE_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
 const post = (stack: Stack, body: unknown, key = USER_KEY, path = '/v1/memories') =>
@@ -370,7 +371,8 @@ describe('worker input checks', () => {
 describe('when Redis is unreachable', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ REDIS_URL: 'redis://127.0.0.1:1' });
+    // On the cluster suite the seed nodes are what must be unreachable.
+    stack = await startStack({ REDIS_URL: 'redis://127.0.0.1:1', ...(testRedisCluster() ? { REDIS_CLUSTER_NODES: '127.0.0.1:1' } : {}) });
   });
   afterAll(() => stack.close());
 

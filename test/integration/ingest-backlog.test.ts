@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
 import { IngestBacklog } from '@mnemo/queue';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/redis';
 
 describe('IngestBacklog.addUnlessQueued', () => {
   const prefix = uniquePrefix('backlog');
-  const redis = new Redis(TEST_REDIS_URL);
+  const redis = testRedis('backlog');
   const backlog = new IngestBacklog(redis, prefix);
   const jobKey = (id: string) => `${prefix}:ingest:${id}`;
   afterAll(async () => {

@@ -1,13 +1,13 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { isMnemoError } from '@mnemo/core';
 import { llmRequestLimiter } from '../../apps/worker/src/llm-request-limiter';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/redis';
 
 describe('fleet-wide model request budget', () => {
   const prefix = uniquePrefix('rpm');
   let redis: Redis;
   beforeAll(() => {
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis('llm-rpm');
   });
   afterAll(async () => {
     await deletePrefix(prefix);

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { LeaseLostError, LeaseUnavailableError, RedisUserLease } from '@mnemo/queue';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/redis';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -10,8 +10,8 @@ describe('per-user lease on Redis', () => {
   let b: Redis;
   beforeAll(() => {
     // Two connections stand for two worker processes.
-    a = new Redis(TEST_REDIS_URL);
-    b = new Redis(TEST_REDIS_URL);
+    a = testRedis('lease-a');
+    b = testRedis('lease-b');
   });
   afterAll(async () => {
     await deletePrefix(prefix);

@@ -6,9 +6,9 @@ import { verifyWebhookSignature, WEBHOOK_QUEUE } from '@mnemo/queue';
 import { Queue } from 'bullmq';
 import { LoopbackServer, type LoopbackReply } from '../support/loopback-server';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { eventually } from '../support/eventually';
-import { TEST_REDIS_URL } from '../support/redis';
+import { testRedis } from '../support/redis';
 import { ADMIN_KEY, OTHER_KEY, startStack, USER_KEY, type Stack } from '../support/stack';
 
 jest.setTimeout(30_000);
@@ -165,7 +165,7 @@ describe.each([
     await receiver.start();
     stack = await startStack({ ...env, MNEMO_WEBHOOK_ALLOW_PRIVATE: 'true' });
     await stack.startWorker();
-    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+    redis = testRedis('webhooks');
   });
   afterAll(async () => {
     redis.disconnect();

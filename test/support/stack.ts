@@ -4,14 +4,14 @@ import type { Redis } from 'ioredis';
 import { ApiKeyRepository } from '@mnemo/auth';
 import { createLogger, loadConfig, type Config, type IngestJobData, type IngestJobResult } from '@mnemo/core';
 import { createEmbedder, type PipelineDeps, type Stage, type UserProfile } from '@mnemo/pipeline';
-import { createRedis, IngestQueue, JobControl, LlmUsageTotals, ProfileCache, ProfileQueue, waitForRedis } from '@mnemo/queue';
+import { createRedis, IngestQueue, JobControl, LlmUsageTotals, ProfileCache, ProfileQueue, redisTarget, waitForRedis } from '@mnemo/queue';
 import { SqliteMemoryStore } from '@mnemo/store';
 import express from 'express';
 import { createApp } from '../../apps/api/src/app';
 import { STORE_EXAMPLE } from '../../apps/api/src/openapi/document';
 import { OpenApiCheck } from './openapi-check';
 import { startWorkers } from '../../apps/worker/src/start-workers';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from './redis';
+import { deletePrefix, testRedisEnv, uniquePrefix } from './redis';
 import { makeTempDir, removeTempDir } from './temp-dir';
 
 export interface Stack {
@@ -42,7 +42,7 @@ export const ADMIN_KEY = 'test-admin-key-of-ops-0004';
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const dataDir = makeTempDir('stack');
   const config = loadConfig({
-    REDIS_URL: TEST_REDIS_URL,
+    ...testRedisEnv(),
     MNEMO_DATA_DIR: dataDir,
     MNEMO_QUEUE_PREFIX: uniquePrefix('api'),
     MNEMO_API_KEYS: `${USER_KEY}:alice,${OTHER_KEY}:bob,${SERVICE_KEY}:svc:service,${ADMIN_KEY}:ops:admin`,
@@ -54,10 +54,11 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const logger = createLogger({ level: config.LOG_LEVEL, format: 'json', service: 'test' });
   // Tests provoke errors on purpose; MNEMO_TEST_LOGS=1 shows the logs when debugging one.
   logger.silent = !process.env.MNEMO_TEST_LOGS;
-  const redis = createRedis(config.REDIS_URL, 'command', 'test-api');
-  const blocking = createRedis(config.REDIS_URL, 'blocking', 'test-events');
+  const target = redisTarget(config);
+  const redis = createRedis(target, 'command', 'test-api');
+  const blocking = createRedis(target, 'blocking', 'test-events');
   // Like the API's start-up, wait for Redis; a stack aimed at a dead Redis just starts without it.
-  await waitForRedis(redis, config.REDIS_URL, 2_000).catch(() => undefined);
+  await waitForRedis(redis, target, 2_000).catch(() => undefined);
   const embedder = await createEmbedder(config);
   const store = SqliteMemoryStore.open(dataDir, embedder.dimension);
   const ingest = new IngestQueue(config, redis, blocking, logger);
@@ -85,7 +86,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     usageTotals,
     jobs,
     async startWorker(stages) {
-      const connection = createRedis(config.REDIS_URL, 'blocking', 'test-worker');
+      const connection = createRedis(target, 'blocking', 'test-worker');
       connections.push(connection);
       const running = await startWorkers({ config, logger, connection, store, embedder, stages });
       closers.push(running.close);

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, hasHashTag, loadConfig } from './config';
 
 /** Bootstrap keys long enough for the minimum. */
 const K1 = 'k1-bootstrap-key-for-alice-0001';
@@ -86,6 +86,29 @@ describe('Redis Sentinel settings', () => {
   it('names a bad entry', () => {
     expect(() => loadConfig({ REDIS_SENTINELS: '10.0.0.1:26379,sentinel-b' })).toThrow(/REDIS_SENTINELS: entry "sentinel-b" must be host:port/);
     expect(() => loadConfig({ REDIS_SENTINELS: 'a:99999' })).toThrow(/entry "a:99999" must be host:port/);
+  });
+});
+
+describe('Redis Cluster settings', () => {
+  it('reads the seed nodes and takes a hash-tagged prefix', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,redis-b:7001', MNEMO_QUEUE_PREFIX: '{mnemo}' });
+    expect(config.REDIS_CLUSTER_NODES).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+    ]);
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toEqual([]);
+    expect(hasHashTag('{mnemo}')).toBe(true);
+    expect(hasHashTag('prod{mnemo}')).toBe(true);
+    expect(hasHashTag('{}mnemo')).toBe(false);
+  });
+
+  it('refuses a prefix without a hash tag, naming the fix', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000' })).toThrow(/MNEMO_QUEUE_PREFIX: .*hash tag.*MNEMO_QUEUE_PREFIX=\{mnemo\}/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000', MNEMO_QUEUE_PREFIX: '{}' })).toThrow(/hash tag/);
+  });
+
+  it('refuses Sentinels and a cluster together', () => {
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:7000', REDIS_SENTINELS: 'b:26379', MNEMO_QUEUE_PREFIX: '{m}' })).toThrow(/REDIS_CLUSTER_NODES: and REDIS_SENTINELS exclude/);
   });
 });
 

@@ -102,6 +102,33 @@ export function usesModel(config: { MNEMO_EXTRACTOR: ExtractorName }): boolean {
   return config.MNEMO_EXTRACTOR !== 'offline';
 }
 
+/** `host:port,host:port…` (REDIS_SENTINELS, REDIS_CLUSTER_NODES); empty or unset: none. */
+const hostPorts = z
+  .string()
+  .optional()
+  .transform((raw, ctx): { host: string; port: number }[] => {
+    if (!raw || raw.trim() === '') return [];
+    const nodes: { host: string; port: number }[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const match = /^(.+):(\d{1,5})$/.exec(entry);
+      if (!match || Number(match[2]) > 65535) {
+        ctx.addIssue({ code: 'custom', message: `entry "${entry}" must be host:port` });
+        return z.NEVER;
+      }
+      nodes.push({ host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) });
+    }
+    return nodes;
+  });
+
+/**
+ * On a Redis Cluster every key of one BullMQ queue must sit in one hash
+ * slot, and mnemo's scripts and transactions touch several of its keys at
+ * once: a prefix that is a hash tag (`{mnemo}`) puts all of them in one.
+ */
+export function hasHashTag(prefix: string): boolean {
+  return /^[^{]*\{[^}]+\}/.test(prefix);
+}
+
 /**
  * Each setting's `.describe()` text is its documentation: `.env.example`
  * (`mnemo config example`) is generated from it, so the two cannot drift.
@@ -118,25 +145,12 @@ export const configSchema = z.object({
     'API processes sharing PORT (node:cluster); more use more cores. Each keeps its own 5 s cache of verified keys.',
   ),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe('Redis holding the queues, keys and counters (redis:// or rediss://).'),
-  REDIS_SENTINELS: z
-    .string()
-    .optional()
-    .transform((raw, ctx): { host: string; port: number }[] => {
-      if (!raw || raw.trim() === '') return [];
-      const nodes: { host: string; port: number }[] = [];
-      for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-        const match = /^(.+):(\d{1,5})$/.exec(entry);
-        if (!match || Number(match[2]) > 65535) {
-          ctx.addIssue({ code: 'custom', message: `entry "${entry}" must be host:port` });
-          return z.NEVER;
-        }
-        nodes.push({ host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) });
-      }
-      return nodes;
-    })
-    .describe('Redis Sentinels (host:port, comma-separated): mnemo asks them for the primary and follows failovers. REDIS_URL then gives only the password and db.'),
+  REDIS_SENTINELS: hostPorts.describe('Redis Sentinels (host:port, comma-separated): mnemo asks them for the primary and follows failovers. REDIS_URL then gives only the password and db.'),
   REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster').describe('The master name the Sentinels monitor.'),
   REDIS_SENTINEL_PASSWORD: z.string().min(1).optional().describe('Password of the Sentinels themselves, when they ask for one.'),
+  REDIS_CLUSTER_NODES: hostPorts.describe(
+    'Redis Cluster seed nodes (host:port, comma-separated): mnemo discovers the rest. MNEMO_QUEUE_PREFIX must then be a hash tag such as {mnemo}; REDIS_URL gives only the password.',
+  ),
   MNEMO_REDIS_WAIT_REPLICAS: intFrom(1).describe(
     'Replicas that must hold a new job before the API answers 202 (Redis WAIT), at most those connected: none waits on a lone Redis (0: never wait).',
   ),
@@ -317,6 +331,16 @@ export const configSchema = z.object({
 
   MNEMO_FAULT_STAGE_DELAY_MS: intFrom(0).describe('Fault injection: sleep this long inside every pipeline stage (tests and demos; 0 in production).'),
 }).superRefine((cfg, ctx) => {
+  if (cfg.REDIS_CLUSTER_NODES.length > 0 && !hasHashTag(cfg.MNEMO_QUEUE_PREFIX)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MNEMO_QUEUE_PREFIX'],
+      message: 'must hold a hash tag on a Redis Cluster (REDIS_CLUSTER_NODES), so every key of mnemo lands in one slot: set MNEMO_QUEUE_PREFIX={mnemo}',
+    });
+  }
+  if (cfg.REDIS_CLUSTER_NODES.length > 0 && cfg.REDIS_SENTINELS.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'and REDIS_SENTINELS exclude each other; set one of the two' });
+  }
   if (cfg.MNEMO_STORE === 'qdrant' && !cfg.QDRANT_URL) {
     ctx.addIssue({ code: 'custom', path: ['QDRANT_URL'], message: 'is required when MNEMO_STORE=qdrant' });
   }

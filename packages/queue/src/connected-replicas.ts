@@ -9,12 +9,13 @@ export class ConnectedReplicas {
   private readAt = -Infinity;
   private pending: Promise<number> | null = null;
 
-  constructor(private readonly redis: Pick<Redis, 'info'>) {}
+  /** `primary` gives the connection to ask: on a Cluster, the master holding the queue's slot. */
+  constructor(private readonly primary: () => Promise<Pick<Redis, 'info'>>) {}
 
   async read(now = Date.now()): Promise<number> {
     if (now - this.readAt < FRESH_MS) return this.count;
-    this.pending ??= this.redis
-      .info('replication')
+    this.pending ??= this.primary()
+      .then((redis) => redis.info('replication'))
       .then((info) => {
         this.count = parseConnectedReplicas(info);
         this.readAt = Date.now();

@@ -25,6 +25,7 @@ import { ConnectedReplicas } from './connected-replicas';
 import { IngestBacklog } from './ingest-backlog';
 import { PipelineStats } from './pipeline-stats';
 import { assertRedisReady } from './redis-errors';
+import { nodeHolding } from './redis-connection';
 import { INGEST_QUEUE, ingestJobOptions } from './queues';
 
 export type IngestJob = Job<IngestJobData, IngestJobResult>;
@@ -91,7 +92,7 @@ export class IngestQueue {
     this.stats = new PipelineStats(command, config.MNEMO_QUEUE_PREFIX);
     this.backlog = new IngestBacklog(command, config.MNEMO_QUEUE_PREFIX);
     this.cipher = payloadCipherFrom(config);
-    this.replicaCount = new ConnectedReplicas(command);
+    this.replicaCount = new ConnectedReplicas(() => this.primary());
     this.queue = new Queue(INGEST_QUEUE.name, {
       connection: command,
       prefix: config.MNEMO_QUEUE_PREFIX,
@@ -246,7 +247,7 @@ export class IngestQueue {
     const replicas = Math.min(this.config.MNEMO_REDIS_WAIT_REPLICAS, await this.replicaCount.read());
     if (replicas === 0) return;
     const timeoutMs = this.config.MNEMO_REDIS_WAIT_TIMEOUT_MS;
-    const acknowledged = await this.command.wait(replicas, timeoutMs);
+    const acknowledged = await (await this.primary()).wait(replicas, timeoutMs);
     if (acknowledged < replicas) {
       throw new MnemoError(
         'SERVICE_UNAVAILABLE',
@@ -254,6 +255,11 @@ export class IngestQueue {
         { job_ids: jobIds },
       );
     }
+  }
+
+  /** The connection that took this queue's writes: on a Cluster, the master of the prefix's slot. */
+  private primary(): Promise<Redis> {
+    return nodeHolding(this.command, `${this.config.MNEMO_QUEUE_PREFIX}:${INGEST_QUEUE.name}`);
   }
 
   /** A failed job made to run again with the new submission's data and the old checkpoint. */

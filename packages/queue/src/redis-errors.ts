@@ -2,7 +2,8 @@
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === 'MaxRetriesPerRequestError' || err.name === 'RedisUnavailableError') return true;
-  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|connect ETIMEDOUT/i.test(
+  // The last three are a Redis Cluster's: no seed node answers, or a slot has no master during a failover.
+  return /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|connect ETIMEDOUT|None of startup nodes|Failed to refresh slots cache|CLUSTERDOWN/i.test(
     err.message,
   );
 }

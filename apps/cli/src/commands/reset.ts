@@ -1,20 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import type { Redis } from 'ioredis';
+import { keysUnderPrefix, unlinkKeys } from '@mnemo/queue';
 import { describeMemoryStore, destroyMemoryStore } from '@mnemo/store';
 import { withRedis } from '../redis-session';
-
-/** Every key of the deployment's prefix: queues, API keys, counters, sessions, profiles. */
-async function prefixKeys(redis: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
-}
 
 /**
  * `mnemo reset`: deletes the memory store and every Redis key of the
@@ -27,7 +15,7 @@ export function resetCommand(): Command {
     .option('--yes', 'do not ask')
     .action(async (opts: { yes?: boolean }) => {
       await withRedis(async (redis, config) => {
-        const keys = await prefixKeys(redis, config.MNEMO_QUEUE_PREFIX);
+        const keys = await keysUnderPrefix(redis, config.MNEMO_QUEUE_PREFIX);
         const what = [describeMemoryStore(config), `${keys.length} Redis keys under the prefix "${config.MNEMO_QUEUE_PREFIX}" (jobs, API keys, counters)`];
         if (!opts.yes) {
           if (!process.stdin.isTTY) throw new Error(`mnemo reset would delete ${what.join(' and ')}; pass --yes to do it without asking`);
@@ -36,7 +24,7 @@ export function resetCommand(): Command {
           if (answer.trim() !== 'reset') return console.log('Nothing deleted.');
         }
         const storeExisted = await destroyMemoryStore(config);
-        for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000));
+        await unlinkKeys(redis, keys);
         console.log(`Deleted ${storeExisted ? describeMemoryStore(config) : 'no store (there was none)'} and ${keys.length} Redis keys.`);
       });
     });

@@ -20,7 +20,9 @@ export function startCommand(): Command {
   return new Command('start').description('run the API and a worker here (and a private Redis when none answers)').action(async () => {
     const config = loadConfig();
     // Behind Sentinels the deployment has its own Redis: never start one here.
-    const redis = config.REDIS_SENTINELS.length > 0 ? undefined : await ensureRedis(config.REDIS_URL, config.MNEMO_DATA_DIR);
+    // With Sentinels or a cluster, Redis is the operator's: never start a private one.
+    const external = config.REDIS_SENTINELS.length > 0 || config.REDIS_CLUSTER_NODES.length > 0;
+    const redis = external ? undefined : await ensureRedis(config.REDIS_URL, config.MNEMO_DATA_DIR);
     // The processes write into pipes: tell them whether a person reads the other end.
     const colour = { FORCE_COLOR: colourWanted() ? '1' : '0' };
     const { result } = concurrently(
