@@ -1,10 +1,9 @@
-import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { INGEST_QUEUE } from '@mnemo/queue';
 import { figure, peakRssMb, type BenchResult } from './harness';
 import { apiKey, freePort, REDIS_URL, RUNS, startApiWithBareRoute, withSetup } from './setup';
-import { conversation } from './workloads';
+import { conversation, conversationLoad } from './workloads';
 
 const CONNECTIONS = 50;
 /** Both routes pay for a rate-limit counter, as in production, with quotas no run reaches. */
@@ -27,21 +26,7 @@ export async function apiIngest(): Promise<BenchResult> {
     const redis = new Redis(REDIS_URL);
     const queue = new Queue(INGEST_QUEUE.name, { connection: redis, prefix });
     const figures = { rps: [] as number[], bare: [] as number[], p50: [] as number[], p99: [] as number[], bareP99: [] as number[], raw: [] as number[] };
-    let n = 0;
-    // A new conversation per request: each is a new job, not a repeat.
-    const load = (route: string) =>
-      autocannon({
-        url: `${base}${route}`,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        requests: [
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-api-key': key },
-            setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...conversation(n++), user_id: `u${n % 100}` }) }),
-          },
-        ],
-      });
+    const load = (route: string) => conversationLoad(`${base}${route}`, key, CONNECTIONS, SECONDS);
     try {
       for (let run = 0; run < RUNS; run++) {
         const bare = await load('/v1/bench/bare');

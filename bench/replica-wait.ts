@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { OwnRedis } from '../test/support/own-redis';
 import { figure, type BenchResult } from './harness';
 import { apiKey, freePort, RUNS, start, withSetup } from './setup';
-import { conversation } from './workloads';
+import { conversationLoad } from './workloads';
 
 const CONNECTIONS = 50;
 const SECONDS = 8;
@@ -28,7 +27,6 @@ export async function replicaWait(): Promise<BenchResult> {
     const replica = new OwnRedis(await freePort(), sub('replica'), ['--appendfsync', 'everysec', '--replicaof', '127.0.0.1', String(primary.port)]);
     await replica.start();
     const figures = { off: { rps: [] as number[], p50: [] as number[], p99: [] as number[] }, on: { rps: [] as number[], p50: [] as number[], p99: [] as number[] } };
-    let n = 0;
     try {
       for (const mode of ['off', 'on'] as const) {
         const port = await freePort();
@@ -46,18 +44,7 @@ export async function replicaWait(): Promise<BenchResult> {
         const api = await start('api', env, started);
         const key = await apiKey('bench', env, 'service');
         for (let run = 0; run < RUNS; run++) {
-          const result = await autocannon({
-            url: `http://127.0.0.1:${port}/v1/memories?async=true`,
-            connections: CONNECTIONS,
-            duration: SECONDS,
-            requests: [
-              {
-                method: 'POST',
-                headers: { 'content-type': 'application/json', 'x-api-key': key },
-                setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...conversation(n++), user_id: `u${n % 100}` }) }),
-              },
-            ],
-          });
+          const result = await conversationLoad(`http://127.0.0.1:${port}/v1/memories?async=true`, key, CONNECTIONS, SECONDS);
           if (result.non2xx > 0) throw new Error(`${result.non2xx} requests failed with WAIT ${mode}`);
           figures[mode].rps.push(result.requests.average);
           figures[mode].p50.push(result.latency.p50);

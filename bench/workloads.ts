@@ -1,3 +1,4 @@
+import autocannon from 'autocannon';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -57,3 +58,21 @@ export function session(i: number, users: number) {
 }
 
 export const sessionWindows = () => windows.length;
+
+let posted = 0;
+
+/** autocannon POSTing a new conversation per request (each a new job, not a repeat), for 100 users. */
+export function conversationLoad(url: string, key: string, connections: number, seconds: number) {
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify({ ...conversation(posted++), user_id: `u${posted % 100}` }) }),
+      },
+    ],
+  });
+}

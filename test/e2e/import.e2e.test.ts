@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { loadConfig } from '@mnemo/core';
 import { createRedis, IngestQueue } from '@mnemo/queue';
 import { SqliteMemoryStore } from '@mnemo/store';
-import { chatGptConversation, claudeConversation } from '../support/chat-exports';
+import { chatGptConversation, claudeConversation, writeBookHistory } from '../support/chat-exports';
 import { assertBuilt, freePort, runCli, spawnCli, startProcess, type MnemoProcess } from '../support/processes';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../support/redis';
 import { makeTempDir, removeTempDir } from '../support/temp-dir';
@@ -79,12 +79,7 @@ describe('mnemo import against the running services', () => {
 
   it('imports 2,000 conversations exactly once across a Ctrl-C and a server restart', async () => {
     const file = path.join(work, 'history.jsonl');
-    fs.writeFileSync(
-      file,
-      Array.from({ length: TOTAL }, (_, i) =>
-        JSON.stringify({ messages: [{ role: 'user', content: `I own ${i} books.` }], agent_id: 'import', thread_id: `t-${i}`, source: 'import', user_id: `reader-${i % USERS}` }),
-      ).join('\n') + '\n',
-    );
+    writeBookHistory(file, TOTAL, USERS);
     const stateDir = path.join(work, 'history.state');
     const args = [file, '--url', base, '--key', key, '--batch-size', '50', '--concurrency', '4', '--state', stateDir];
 

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { INGEST_QUEUE } from '@mnemo/queue';
 import { QdrantMemoryStore } from '@mnemo/store';
+import { writeBookHistory } from '../support/chat-exports';
 import { record, until } from '../support/fault-services';
 import { FakeQdrant } from '../support/fake-qdrant';
 import { entryPath, MnemoProcess, ROOT, runCli, spawnCli } from '../support/processes';
@@ -87,12 +87,7 @@ maybe('workers on several hosts, one of them lost mid-import', () => {
     const key = (await runCli(['keys', 'create', '--user', 'importer', '--role', 'service'], env)).split('\n')[0]!;
     const adminKey = (await runCli(['keys', 'create', '--user', 'ops', '--role', 'admin'], env)).split('\n')[0]!;
     const file = path.join(work, 'history.jsonl');
-    fs.writeFileSync(
-      file,
-      Array.from({ length: TOTAL }, (_, i) =>
-        JSON.stringify({ messages: [{ role: 'user', content: `I own ${i} books.` }], agent_id: 'import', thread_id: `t-${i}`, source: 'import', user_id: `reader-${i % USERS}` }),
-      ).join('\n') + '\n',
-    );
+    writeBookHistory(file, TOTAL, USERS);
     const started = Date.now();
     const importer = spawnCli(['import', file, '--url', base, '--key', key, '--batch-size', '50', '--concurrency', '4', '--wait', '--state', path.join(work, 'state')], env);
 

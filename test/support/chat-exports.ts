@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /**
  * Generated chat-app exports in the shapes ChatGPT and Claude.ai produce,
  * for importer tests.
@@ -56,4 +58,14 @@ export function claudeConversation(turns: [sender: 'human' | 'assistant', text: 
       created_at: new Date(Date.parse(options.createdAt) + i * 60_000).toISOString(),
     })),
   };
+}
+
+/** A mnemo JSONL history of `total` one-message conversations ("I own i books.") spread over `users` users. */
+export function writeBookHistory(file: string, total: number, users: number): void {
+  fs.writeFileSync(
+    file,
+    Array.from({ length: total }, (_, i) =>
+      JSON.stringify({ messages: [{ role: 'user', content: `I own ${i} books.` }], agent_id: 'import', thread_id: `t-${i}`, source: 'import', user_id: `reader-${i % users}` }),
+    ).join('\n') + '\n',
+  );
 }
