@@ -350,6 +350,42 @@ describe('pipeline failures', () => {
       await worker.close();
     }
   });
+
+  it('an attempt that stored its memories and then died completes on retry with those memories, not as a duplicate', async () => {
+    let storeCalls = 0;
+    const worker = await stack.startWorker((deps) =>
+      ingestStages(deps).map((stage): Stage =>
+        stage.name !== 'store'
+          ? stage
+          : {
+              ...stage,
+              // The write lands; the attempt is lost before the job can complete (a worker killed right after).
+              run: async (ctx) => {
+                const out = await stage.run(ctx);
+                if (++storeCalls === 1) throw new Error('connection lost after the write');
+                return out;
+              },
+            },
+      ),
+    );
+    try {
+      const content = 'I keep bees on the roof of my flat in Lyon. I teach chemistry at a lycée.';
+      const res = await post(stack, { ...MEMSYNC_EXAMPLE, thread_id: 'stored-then-lost', messages: [{ role: 'user', content }] });
+      expect(res.status).toBe(200);
+      expect(storeCalls).toBe(2);
+      expect(res.body).toMatchObject({ duplicate: false, memories_merged: 0 });
+      expect(res.body.memories_created).toBeGreaterThanOrEqual(2);
+      expect(res.body.memories).toHaveLength(res.body.memories_created);
+      const job = await request(stack.app).get(`/v1/jobs/${res.body.job_id}`).set('X-API-Key', USER_KEY);
+      expect(job.body).toMatchObject({ attempts: 2, result: { duplicate: false, memories_created: res.body.memories_created } });
+      // Stored once: what the retry reports is what the first attempt wrote.
+      const listed = await request(stack.app).get('/v1/memories?page_size=100').set('X-API-Key', USER_KEY);
+      const fromJob = listed.body.data.filter((m: { provenance: { job_id: string }[] }) => m.provenance.some((p) => p.job_id === res.body.job_id));
+      expect(fromJob.map((m: { id: string }) => m.id).sort()).toEqual(res.body.memories.map((m: { id: string }) => m.id).sort());
+    } finally {
+      await worker.close();
+    }
+  });
 });
 
 describe('worker input checks', () => {

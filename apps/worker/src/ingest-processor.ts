@@ -48,6 +48,16 @@ export function withoutText(data: IngestJobData): IngestJobData {
   };
 }
 
+/**
+ * Whether an earlier attempt of this very job got as far as the store stage
+ * (its progress is kept across retries and stalls; a job created anew under
+ * the same id starts with none).
+ */
+function reachedStore(progress: unknown): boolean {
+  const stage = typeof progress === 'object' && progress !== null ? (progress as Partial<IngestProgress>).stage : undefined;
+  return stage === 'store' || stage === 'done';
+}
+
 /** Runs the pipeline for one ingest job; BullMQ concerns (progress, checkpoint, retry) stay here. */
 export function createIngestProcessor(deps: ProcessorDeps) {
   return async (job: Job<IngestJobData, IngestJobResult>, token?: string): Promise<IngestJobResult> => {
@@ -63,6 +73,8 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       throw new UnrecoverableError(encodeFailure('VALIDATION_ERROR', `invalid job payload: ${parsed.error.message}`));
     }
     const data = parsed.data;
+    // Read before this attempt reports its own progress.
+    const ownEarlierWrite = reachedStore(job.progress)
     const log = deps.logger.child({ job_id: job.id, user_id: data.user_id });
     let checkpoint = data.checkpoint as Checkpoint | undefined;
     const input = {
@@ -95,8 +107,11 @@ export function createIngestProcessor(deps: ProcessorDeps) {
           await job.updateData(sealJobData(cipher, { ...data, checkpoint: next as unknown as Record<string, unknown> }));
         },
       });
-      const { replayed, llm: reconcileUsage } = run.outputs.store;
-      // A replay (the job had stored its facts before) changed nothing: it counts nothing.
+      const { llm: reconcileUsage } = run.outputs.store;
+      // A replay of another job's write (the same conversation posted again once its job record was gone) changed
+      // nothing and counts nothing. A replay of this job's own write (an attempt that stored, then died before it
+      // could complete) is the job's outcome: the memories were stored for it and nobody has been told yet.
+      const replayed = run.outputs.store.replayed && !ownEarlierWrite;
       const { created, merged, updated, superseded } = replayed ? { created: [], merged: [], updated: [], superseded: [] } : run.outputs.store;
       // Store is the last stage, never checkpointed: its reconciliation calls are counted here.
       await recordUsage(reconcileUsage);
@@ -157,6 +172,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
         updated: result.memories_updated,
         superseded: result.memories_superseded,
         replayed: run.outputs.store.replayed,
+        own_earlier_write: ownEarlierWrite,
         processing_ms: result.processing_ms,
         resumed_stages: run.resumed,
       });
