@@ -94,8 +94,14 @@ maybe('workers on several hosts, one of them lost mid-import', () => {
     const redis = new Redis(env.REDIS_URL!);
     const queue = new Queue(INGEST_QUEUE.name, { connection: redis, prefix: env.MNEMO_QUEUE_PREFIX });
     try {
-      // Mid-run, with both workers busy: worker-b's host goes, with the jobs it holds.
-      await until(() => queue.getJobCounts('completed', 'active'), (c) => c.completed >= TOTAL / 4 && c.active >= 2, 'a quarter of the import done', 300_000);
+      // Mid-run, while worker-b holds jobs: its host goes, with them. Workers are named host:pid, and a job names
+      // the worker that took it, so the moment is seen, not guessed (a worker between jobs would leave nothing to recover).
+      const workerB = `:${processes.find((p) => p.name === 'worker@worker-b')!.child.pid}`;
+      const progress = async () => ({
+        completed: await queue.getCompletedCount(),
+        heldByB: (await queue.getJobs(['active'])).filter((j) => j.processedBy?.endsWith(workerB)).length,
+      });
+      await until(progress, (p) => p.completed >= TOTAL / 4 && p.heldByB > 0, 'a quarter of the import done, with worker-b holding jobs', 300_000);
       const removedAt = Date.now();
       const killed = hosts.remove('worker-b');
 
