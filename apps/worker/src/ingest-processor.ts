@@ -74,7 +74,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
     }
     const data = parsed.data;
     // Read before this attempt reports its own progress.
-    const ownEarlierWrite = reachedStore(job.progress)
+    const ownEarlierWrite = reachedStore(job.progress);
     const log = deps.logger.child({ job_id: job.id, user_id: data.user_id });
     let checkpoint = data.checkpoint as Checkpoint | undefined;
     const input = {
@@ -111,8 +111,8 @@ export function createIngestProcessor(deps: ProcessorDeps) {
       // A replay of another job's write (the same conversation posted again once its job record was gone) changed
       // nothing and counts nothing. A replay of this job's own write (an attempt that stored, then died before it
       // could complete) is the job's outcome: the memories were stored for it and nobody has been told yet.
-      const replayed = run.outputs.store.replayed && !ownEarlierWrite;
-      const { created, merged, updated, superseded } = replayed ? { created: [], merged: [], updated: [], superseded: [] } : run.outputs.store;
+      const duplicate = run.outputs.store.replayed && !ownEarlierWrite;
+      const { created, merged, updated, superseded } = duplicate ? { created: [], merged: [], updated: [], superseded: [] } : run.outputs.store;
       // Store is the last stage, never checkpointed: its reconciliation calls are counted here.
       await recordUsage(reconcileUsage);
       const categories = new Set<string>([...created, ...merged, ...updated].flatMap((m) => m.categories));
@@ -130,7 +130,7 @@ export function createIngestProcessor(deps: ProcessorDeps) {
             ['superseded', superseded],
           ] as const
         ).flatMap(([action, list]) => list.map(({ id, memory, categories: cats, type, created_at }) => ({ id, action, memory, categories: cats, type, created_at }))),
-        duplicate: replayed,
+        duplicate,
         processing_ms: Math.round(Object.values(run.stage_ms).reduce((a, b) => a + b, 0)),
         stage_ms: run.stage_ms,
         resumed_stages: run.resumed,

@@ -78,7 +78,7 @@ export const ingestJobResultSchema = z.object({
   categories_detected: z.array(z.string()),
   /** Every memory the job touched, with what it did to it. */
   memories: z.array(storedMemorySummarySchema),
-  /** The job had stored this conversation before (a replay): nothing changed. */
+  /** Another job under this id had stored this conversation before (a replay of its write): nothing changed. */
   duplicate: z.boolean().default(false),
   /** With MNEMO_PAYLOAD_KEY: the memories, sealed (memories is then empty); the API opens them. */
   memories_sealed: z.object({ sealed: z.string() }).optional(),
